@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up, lint, types, tests. README's test command; .ci/run calls it.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$root/scripts/bootstrap.sh"
+cd "$root"
+echo "== ruff"
+.venv/bin/ruff check src tests bench
+.venv/bin/ruff format --check src tests bench
+echo "== mypy (strict)"
+.venv/bin/mypy
+echo "== pytest"
+exec .venv/bin/pytest -n "${GITWARD_TEST_WORKERS:-auto}" "$@"

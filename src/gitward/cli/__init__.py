@@ -1,0 +1,77 @@
+"""The `gitward` command: a thin edge that parses arguments and translates errors once.
+
+Each sub-command lives in its own module exposing `HELP: str`, `add_arguments(parser)` and
+`run(args) -> int`. Modules are imported lazily so that `gitward hook pre-receive` (run on every
+push) loads only what the hook needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import Protocol, TextIO
+
+# command name -> module (under gitward.cli) implementing it.
+COMMANDS: dict[str, str] = {
+    "hook": "hook_cmd",
+    "check": "check_cmd",
+    "config": "config_cmd",
+    "signers": "signers_cmd",
+    "install": "install_cmd",
+    "uninstall": "install_cmd",
+    "doctor": "doctor_cmd",
+    "demo": "demo_cmd",
+}
+
+
+class Command(Protocol):
+    HELP: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser, name: str) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+def _load(name: str) -> Command:
+    module = importlib.import_module(f"gitward.cli.{COMMANDS[name]}")
+    return module  # type: ignore[return-value]  # modules satisfy the Protocol structurally
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gitward",
+        description="A security gate for Git servers: signed commits, message formats and "
+        "ref protection, enforced in a pre-receive hook.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS if only is None else [only]:
+        cmd = _load(name)
+        p = sub.add_parser(name, help=cmd.HELP, description=cmd.HELP)
+        cmd.add_arguments(p, name)
+        p.set_defaults(_command=cmd)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stderr: TextIO | None = None) -> int:
+    """Entry point; returns the process exit code (0 ok, 1 refused/failed, 2 usage)."""
+    from gitward.errors import GitwardError
+
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    err = stderr or sys.stderr
+    # Only import the command being run: the hook's start-up time is part of every push.
+    first = args_list[0] if args_list else None
+    parser = build_parser(first if first in COMMANDS else None)
+    args = parser.parse_args(args_list)
+    try:
+        return int(args._command.run(args))
+    except GitwardError as exc:
+        print(f"gitward: {exc}", file=err)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

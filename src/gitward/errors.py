@@ -1,0 +1,37 @@
+"""One error base for every broken *operation*.
+
+Policy violations are not errors: they are `model.Violation` values. An exception derived from
+`GitwardError` means gitward could not do its job (unreadable policy, missing verifier, timeout)
+and is translated exactly once per edge: the hook refuses the push with one line, the CLI prints
+one line and exits non-zero.
+"""
+
+from __future__ import annotations
+
+
+class GitwardError(Exception):
+    """Base class. `str(err)` is the one line shown to a user; keep it actionable."""
+
+
+class ConfigError(GitwardError):
+    """The policy or the signer files are invalid. Carries every problem found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems) if self.problems else "invalid configuration")
+
+
+class VerifierUnavailable(GitwardError):
+    """A tool or library needed to judge signatures is missing (fail closed)."""
+
+
+class GitError(GitwardError):
+    """A git command failed or an object could not be read."""
+
+
+class BudgetExceeded(GitwardError):
+    """The hook ran out of its time budget."""
+
+
+class SignerEditError(GitwardError):
+    """A signer-list edit was refused (bad key, duplicate id, lock held...)."""

@@ -1,0 +1,251 @@
+"""Frozen values shared by the adapters, the policy engine and the edges. PURE: no I/O.
+
+Vocabulary:
+- `RefUpdate`: one `old new ref` line from git (or one webhook before/after pair).
+- `SignatureCheck`: what a verifier *found* about one signature (facts, no policy).
+- `Commit` / `Tag`: parsed git objects plus their `SignatureCheck`.
+- `RefFacts`: everything the engine needs to judge one ref update.
+- `Push`: the whole push: pusher, time received, ref facts, commits by id.
+- `Violation` / `Bypass` / `Verdict`: what the engine decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Literal
+
+ZERO_OID_SHA1 = "0" * 40
+ZERO_OID_SHA256 = "0" * 64
+
+
+def is_zero_oid(oid: str) -> bool:
+    """True for git's all-zero id in either hash function (40 or 64 hex digits)."""
+    return len(oid) in (40, 64) and oid.count("0") == len(oid)
+
+
+def is_hex_oid(oid: str) -> bool:
+    return len(oid) in (40, 64) and all(c in "0123456789abcdef" for c in oid)
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    """One ref update, as git passes it to pre-receive on stdin."""
+
+    old: str
+    new: str
+    ref: str
+
+    @classmethod
+    def from_stdin_line(cls, line: str) -> RefUpdate:
+        """Parse `<old-oid> SP <new-oid> SP <ref-name>`; raises ValueError when malformed."""
+        parts = line.rstrip("\n").split(" ", 2)
+        if len(parts) != 3:
+            raise ValueError(f"expected 'old new ref', got {len(parts)} field(s)")
+        old, new, ref = parts
+        if not (is_hex_oid(old) and is_hex_oid(new)) or len(old) != len(new):
+            raise ValueError("object ids must be 40 or 64 lowercase hex digits of equal length")
+        if not ref.startswith("refs/") or any(c in ref for c in "\0\n"):
+            raise ValueError("ref name must start with refs/")
+        return cls(old, new, ref)
+
+    @property
+    def is_create(self) -> bool:
+        return is_zero_oid(self.old)
+
+    @property
+    def is_delete(self) -> bool:
+        return is_zero_oid(self.new)
+
+    @property
+    def is_branch(self) -> bool:
+        return self.ref.startswith("refs/heads/")
+
+    @property
+    def is_tag(self) -> bool:
+        return self.ref.startswith("refs/tags/")
+
+
+class SigKind(str, Enum):
+    NONE = "none"
+    OPENPGP = "openpgp"
+    SSH = "ssh"
+    X509 = "x509"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What a verifier established about the (single) signature on an object.
+
+    `good` is True only when: exactly one detached signature, cryptographically valid over git's
+    exact signed payload, made by a key the verifier was given (for SSH: any key; the policy then
+    looks the fingerprint up). Everything about *who may sign* and *when* is the policy's job.
+    """
+
+    kind: SigKind
+    good: bool
+    # OpenPGP: primary-key fingerprint, upper-case hex. SSH: "SHA256:<base64>" as ssh-keygen -l.
+    key_fingerprint: str | None = None
+    # OpenPGP: the (sub)key that actually signed, upper-case hex. SSH: same as key_fingerprint.
+    signing_key: str | None = None
+    created_at: datetime | None = None
+    # Why `good` is False (or a note when True); for the pusher, so keep it short and plain.
+    problem: str | None = None
+
+    @classmethod
+    def unsigned(cls) -> SignatureCheck:
+        return cls(SigKind.NONE, False, problem="not signed")
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+    timestamp: int = 0
+    tz: str = "+0000"
+
+
+@dataclass(frozen=True)
+class Commit:
+    oid: str
+    parents: tuple[str, ...]
+    author: Person
+    committer: Person
+    message: str
+    signature: SignatureCheck
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+    @property
+    def short(self) -> str:
+        return self.oid[:10]
+
+
+@dataclass(frozen=True)
+class Tag:
+    """An annotated tag object (a lightweight tag has no `Tag`)."""
+
+    oid: str
+    target: str
+    target_type: str
+    name: str
+    tagger: Person | None
+    message: str
+    signature: SignatureCheck
+
+
+RefKind = Literal["branch", "tag", "replace", "other"]
+
+
+@dataclass(frozen=True)
+class RefFacts:
+    """Facts about one ref update, gathered by the git adapter.
+
+    `commits_by_rule` maps a rule id to the ids of the commits that rule must check for this
+    update: new to the repository *as seen from the refs that rule protects* (so a commit parked
+    on an unprotected branch is still checked when it arrives on a protected one).
+    """
+
+    update: RefUpdate
+    # None for creations and deletions; otherwise whether `new` contains `old`.
+    fast_forward: bool | None
+    commits_by_rule: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Set when `new` names an annotated tag object.
+    tag: Tag | None = None
+    # Type of the object `new` names ("commit", "tag", ...); "" for a deletion.
+    new_type: str = "commit"
+
+    @property
+    def kind(self) -> RefKind:
+        ref = self.update.ref
+        if ref.startswith("refs/heads/"):
+            return "branch"
+        if ref.startswith("refs/tags/"):
+            return "tag"
+        if ref.startswith("refs/replace/"):
+            return "replace"
+        return "other"
+
+
+@dataclass(frozen=True)
+class Pusher:
+    """Who is pushing, as told by the forge's environment. `name` None means anonymous."""
+
+    name: str | None
+    source: str  # "gitea", "github-enterprise", "gitlab", "ssh", "local", ...
+    user_id: str | None = None
+    email: str | None = None
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.name
+
+
+@dataclass(frozen=True)
+class Push:
+    repository: str
+    pusher: Pusher
+    received_at: datetime  # server clock; key validity is judged at this instant
+    refs: tuple[RefFacts, ...]
+    commits: Mapping[str, Commit]
+    push_options: tuple[str, ...] = ()
+
+    def option(self, key: str) -> str | None:
+        """Value of the last `-o key=value` push option, or None."""
+        prefix = key + "="
+        found = None
+        for opt in self.push_options:
+            if opt.startswith(prefix):
+                found = opt[len(prefix):]
+        return found
+
+
+# "bypassed": an enforce violation that a named actor bypassed with a reason (see `Bypass`).
+Mode = Literal["enforce", "warn", "bypassed"]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule. `rule_id` is stable: `<rule id>/<check>` (e.g. `protect-main/signature`)."""
+
+    rule_id: str
+    ref: str
+    message: str
+    hint: str = ""
+    oid: str | None = None
+    mode: Mode = "enforce"
+
+
+@dataclass(frozen=True)
+class Bypass:
+    rule_id: str
+    ref: str
+    actor: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    violations: tuple[Violation, ...] = ()
+    bypasses: tuple[Bypass, ...] = ()
+
+    @property
+    def blocking(self) -> tuple[Violation, ...]:
+        return tuple(v for v in self.violations if v.mode == "enforce")
+
+    @property
+    def warnings(self) -> tuple[Violation, ...]:
+        return tuple(v for v in self.violations if v.mode == "warn")
+
+    @property
+    def allowed(self) -> bool:
+        return not self.blocking

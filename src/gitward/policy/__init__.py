@@ -1,0 +1,1 @@
+"""The pure policy engine: frozen policy values in, `Verdict` out. No I/O in this package."""

@@ -1,0 +1,161 @@
+"""The validated policy and signer list, as frozen values. PURE: no I/O.
+
+`gitward.config` turns YAML files into these; the engine (`gitward.policy.engine`) only ever
+sees these. Field defaults here are the documented defaults of the YAML format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Mode = Literal["enforce", "warn"]
+# What to do with merge commits / reverts in message checks.
+Treatment = Literal["check", "skip"]
+
+
+@dataclass(frozen=True)
+class SignatureRule:
+    """Every new commit (and annotated tag, on tag refs) must be signed by an allowed signer."""
+
+    # Signer ids and `group:<name>` entries allowed to sign for the rule's refs. Empty: nobody
+    # (fail closed), never "anybody".
+    signers: tuple[str, ...]
+    require_committer_email_match: bool = True
+    # Also require annotated tags on matching tag refs to be signed, and refuse lightweight tags.
+    tags: bool = True
+
+
+@dataclass(frozen=True)
+class MessageRule:
+    must_match: str | None = None  # regex (Python `re`), searched in the whole message
+    must_not_match: str | None = None
+    subject_max_length: int | None = None
+    blank_line_after_subject: bool = False
+    conventional_commits: bool = False
+    # DCO: a `Signed-off-by: Name <email>` trailer matching the author.
+    signed_off_by: bool = False
+    merge_commits: Treatment = "skip"
+    reverts: Treatment = "check"
+
+
+@dataclass(frozen=True)
+class RefProtection:
+    block_force_push: bool = False  # non-fast-forward updates
+    block_deletion: bool = False
+    block_creation: bool = False
+    # Pusher names and `group:<name>` entries that may update these refs at all. None: anyone
+    # authenticated or not (the forge decides); an empty tuple: nobody.
+    allowed_pushers: tuple[str, ...] | None = None
+    # Regex the ref's short name (without refs/heads/ or refs/tags/) must match on creation.
+    name_pattern: str | None = None
+    linear_history: bool = False  # no merge commits among the new commits
+    immutable: bool = False  # once created, never moved or deleted (tags)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    refs: tuple[str, ...]  # globs: `*` within one path component, `**` across components
+    mode: Mode = "enforce"
+    signatures: SignatureRule | None = None
+    messages: MessageRule | None = None
+    protection: RefProtection | None = None
+    # Pusher names / `group:<name>` who may bypass this rule with `-o gitward.reason=...`.
+    bypass: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    timeout_seconds: float = 4.0
+    audit_log: str | None = None  # absolute path after loading; None: <config dir>/audit.jsonl
+    signers_dir: str = "signers"  # relative to the policy file's directory until loaded
+    deny_replace_refs: bool = True
+    # Hash algorithms we refuse in OpenPGP signatures (SHA-1 is broken for signatures).
+    refuse_sha1: bool = True
+
+
+@dataclass(frozen=True)
+class Policy:
+    rules: tuple[Rule, ...]
+    settings: Settings = field(default_factory=Settings)
+    # Pusher groups: name -> pusher names.
+    pusher_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    source: str = "<memory>"  # file path, for messages
+
+    def rules_for(self, ref: str) -> tuple[Rule, ...]:
+        from gitward.policy.globs import ref_matches
+
+        return tuple(r for r in self.rules if any(ref_matches(g, ref) for g in r.refs))
+
+
+@dataclass(frozen=True)
+class KeyValidity:
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+    revoked_since: datetime | None = None
+
+    def valid_at(self, when: datetime) -> bool:
+        if self.not_before is not None and when < self.not_before:
+            return False
+        if self.not_after is not None and when > self.not_after:
+            return False
+        return self.revoked_since is None or when < self.revoked_since
+
+
+@dataclass(frozen=True)
+class OpenPGPKey:
+    fingerprint: str  # primary key, upper-case hex
+    # Signing-capable subkeys (upper-case hex) -> their own expiry (None: no expiry).
+    signing_subkeys: dict[str, datetime | None] = field(default_factory=dict)
+    expires_at: datetime | None = None  # from the certificate's self-signatures
+    cert_revoked: bool = False  # the certificate carries a revocation signature
+    primary_can_sign: bool = True
+    user_emails: tuple[str, ...] = ()
+    validity: KeyValidity = field(default_factory=KeyValidity)
+
+
+@dataclass(frozen=True)
+class SSHKey:
+    fingerprint: str  # "SHA256:..." as `ssh-keygen -l` prints it
+    public_key: str  # "ssh-ed25519 AAAA... [comment]"
+    validity: KeyValidity = field(default_factory=KeyValidity)
+
+
+@dataclass(frozen=True)
+class Signer:
+    id: str
+    name: str
+    emails: tuple[str, ...]
+    groups: tuple[str, ...] = ()
+    openpgp_keys: tuple[OpenPGPKey, ...] = ()
+    ssh_keys: tuple[SSHKey, ...] = ()
+
+
+@dataclass(frozen=True)
+class Signers:
+    signers: tuple[Signer, ...] = ()
+
+    def by_id(self, signer_id: str) -> Signer | None:
+        return next((s for s in self.signers if s.id == signer_id), None)
+
+    def owner_of(self, fingerprint: str) -> tuple[Signer, OpenPGPKey | SSHKey] | None:
+        """The signer and key whose primary OpenPGP fingerprint or SSH fingerprint matches."""
+        for s in self.signers:
+            for k in (*s.openpgp_keys, *s.ssh_keys):
+                if k.fingerprint == fingerprint:
+                    return s, k
+        return None
+
+    def members(self, entries: tuple[str, ...]) -> frozenset[str]:
+        """Signer ids named by `entries` (ids and `group:<name>`)."""
+        out: set[str] = set()
+        for e in entries:
+            if e.startswith("group:"):
+                g = e[len("group:"):]
+                out.update(s.id for s in self.signers if g in s.groups)
+            else:
+                out.add(e)
+        return frozenset(out)
