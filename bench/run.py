@@ -1,0 +1,223 @@
+"""gitward's benchmark: the figures README quotes (issue 2, section 6).
+
+    .venv/bin/python bench/run.py [--commits 10000] [--repeat 3] [--push-repeat 21]
+
+Builds its own repositories in a temp dir with fresh throwaway keys, then prints one line per
+figure with the ratio against its target:
+  openpgp-10k  hook median vs `git log --format=%G?` median over the same commits (>= 25x),
+               hook peak RSS (< 200 MB)
+  ssh-10k      the same with SSH signatures and gpg.ssh.allowedSignersFile
+  one-commit   real `git push` of one signed commit: hook added wall time over a no-op hook
+               (< 150 ms median)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+# bench modules live beside this script, not in the package
+import benchkeys as keys
+import benchobjs as gitobjs
+
+ZERO = "0" * 40
+GITWARD = Path(sys.executable).with_name("gitward")
+BASE_ENV = {
+    **os.environ,
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "LC_ALL": "C",
+}
+
+POLICY = """\
+version: 1
+settings:
+  timeout_seconds: {timeout}
+  audit_log: audit.jsonl
+rules:
+  - id: protect-main
+    refs: [refs/heads/main]
+    signatures:
+      signers: [bench]
+    messages:
+      must_match: '^JIRA-[0-9]+: '
+    protection:
+      block_force_push: true
+      block_deletion: true
+"""
+
+
+def write_config(root: Path, pgp: keys.OpenPGPSigner, ssh: keys.SSHSigner, timeout: float) -> Path:
+    cfg = root / "config"
+    (cfg / "signers" / "keys").mkdir(parents=True)
+    (cfg / "policy.yaml").write_text(POLICY.format(timeout=timeout))
+    (cfg / "signers" / "keys" / f"{pgp.fingerprint}.asc").write_bytes(pgp.public_armored)
+    (cfg / "signers" / "bench.yaml").write_text(
+        "id: bench\nname: Bench\nemails: [alice@example.com]\n"
+        f"openpgp:\n  - fingerprint: {pgp.fingerprint}\n"
+        f"ssh:\n  - key: {ssh.public_line}\n"
+    )
+    return cfg
+
+
+def timed(
+    argv: Sequence[str], *, stdin: bytes = b"", env: dict[str, str], cwd: Path
+) -> tuple[float, int, int]:
+    """Run a command; return (wall seconds, exit code, peak RSS of the process itself in KiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=cwd,
+    )
+    assert proc.stdin is not None and proc.stderr is not None
+    proc.stdin.write(stdin)
+    proc.stdin.close()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        sys.stderr.write(err.decode(errors="replace"))
+    elif proc.returncode == 1 and argv[0] == str(GITWARD):
+        sys.stderr.write(err.decode(errors="replace")[-2000:])
+    return wall, proc.returncode, usage.ru_maxrss
+
+
+def bulk(
+    name: str,
+    root: Path,
+    cfg: Path,
+    signer: keys.OpenPGPSigner | keys.SSHSigner,
+    args: argparse.Namespace,
+    baseline: list[str],
+    extra_env: dict[str, str],
+) -> bool:
+    repo = root / f"{name}.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(repo)], check=True, env=BASE_ENV)
+    *_, tip = gitobjs.commit_chain(repo, args.commits, signer.sign)
+    env = {**BASE_ENV, **extra_env, "GITWARD_CONFIG": str(cfg), "GIT_DIR": str(repo)}
+    hook = [str(GITWARD), "hook", "pre-receive"]
+    line = f"{ZERO} {tip} refs/heads/main\n".encode()
+    hook_runs, base_runs, rss = [], [], 0
+    for _ in range(args.repeat):
+        wall, code, peak = timed(hook, stdin=line, env=env, cwd=repo)
+        if code != 0:
+            print(f"{name}: FAIL the hook refused a push it must accept (exit {code})")
+            return False
+        hook_runs.append(wall)
+        rss = max(rss, peak)
+        wall, code, _ = timed(["git", *baseline, "log", "--format=%G?", tip], env=env, cwd=repo)
+        base_runs.append(wall)
+    h, b = statistics.median(hook_runs), statistics.median(base_runs)
+    ok = b / h >= 25 and rss < 200 * 1024
+    print(
+        f"{name}: {args.commits} commits  hook {h:.2f} s  git-log-%G? {b:.2f} s  "
+        f"ratio {b / h:.1f}x (target >= 25x)  hook peak RSS {rss / 1024:.0f} MB (target < 200)"
+        f"  {'PASS' if ok else 'FAIL'}"
+    )
+    return ok
+
+
+def one_commit(root: Path, cfg: Path, pgp: keys.OpenPGPSigner, args: argparse.Namespace) -> bool:
+    work = root / "work.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(work)], check=True, env=BASE_ENV)
+    tips = list(gitobjs.commit_chain(work, args.push_repeat + 1, pgp.sign))
+    targets = {}
+    for kind in ("noop", "gitward"):
+        repo = root / f"push-{kind}.git"
+        subprocess.run(["git", "init", "-q", "--bare", str(repo)], check=True, env=BASE_ENV)
+        if kind == "gitward":
+            subprocess.run(
+                [str(GITWARD), "install", "--config", str(cfg), str(repo)],
+                check=True,
+                env=BASE_ENV,
+                stdout=subprocess.DEVNULL,
+            )
+        else:
+            hook = repo / "hooks" / "pre-receive"
+            hook.write_text("#!/bin/sh\ncat >/dev/null\nexit 0\n")
+            hook.chmod(0o755)
+        subprocess.run(
+            ["git", "-C", str(work), "push", "-q", str(repo), f"{tips[0]}:refs/heads/main"],
+            check=True,
+            env=BASE_ENV,
+            capture_output=True,
+        )
+        targets[kind] = repo
+    runs: dict[str, list[float]] = {"noop": [], "gitward": []}
+    for tip in tips[1:]:
+        for kind, repo in targets.items():
+            wall, code, _ = timed(
+                ["git", "push", "-q", str(repo), f"{tip}:refs/heads/main"], env=BASE_ENV, cwd=work
+            )
+            if code != 0:
+                print(f"one-commit: FAIL push to {kind} hook refused (exit {code})")
+                return False
+            runs[kind].append(wall)
+    g, n = statistics.median(runs["gitward"]), statistics.median(runs["noop"])
+    added = (g - n) * 1000
+    ok = added < 150
+    print(
+        f"one-commit: {args.push_repeat} pushes  with gitward {g * 1000:.0f} ms  no-op hook "
+        f"{n * 1000:.0f} ms  added {added:.0f} ms (target < 150 ms)  {'PASS' if ok else 'FAIL'}"
+    )
+    return ok
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--commits", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per bulk figure (median)")
+    parser.add_argument("--push-repeat", type=int, default=21, help="pushes per hook kind")
+    parser.add_argument("--timeout", type=float, default=4.0, help="policy timeout_seconds")
+    parser.add_argument("--only", choices=["openpgp", "ssh", "push"], action="append")
+    args = parser.parse_args(argv)
+    only = set(args.only or ["openpgp", "ssh", "push"])
+    root = Path(tempfile.mkdtemp(prefix="gwbench-", dir="/tmp"))
+    try:
+        pgp, ssh = keys.OpenPGPSigner.generate("alice@example.com"), keys.SSHSigner.generate()
+        cfg = write_config(root, pgp, ssh, args.timeout)
+        gnupg = root / "gnupg"
+        gnupg.mkdir(mode=0o700)
+        subprocess.run(
+            ["gpg", "--homedir", str(gnupg), "--batch", "-q", "--import"],
+            input=pgp.public_armored,
+            check=True,
+        )
+        allowed = root / "allowed_signers"
+        allowed.write_text(f"alice@example.com {ssh.public_line}\n")
+        git_version = subprocess.check_output(["git", "--version"], text=True).split()[-1]
+        print(
+            f"gitward bench: {time.strftime('%Y-%m-%d')}  python {sys.version.split()[0]}  "
+            f"{os.cpu_count()} cores  git {git_version}"
+        )
+        ok = True
+        if "openpgp" in only:
+            ok &= bulk("openpgp-10k", root, cfg, pgp, args, [], {"GNUPGHOME": str(gnupg)})
+        if "ssh" in only:
+            ok &= bulk(
+                "ssh-10k", root, cfg, ssh, args, ["-c", f"gpg.ssh.allowedSignersFile={allowed}"], {}
+            )
+        if "push" in only:
+            ok &= one_commit(root, cfg, pgp, args)
+        return 0 if ok else 1
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
