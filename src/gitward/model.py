@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 ZERO_OID_SHA1 = "0" * 40
@@ -68,7 +68,7 @@ class RefUpdate:
         return self.ref.startswith("refs/tags/")
 
 
-class SigKind(str, Enum):
+class SigKind(StrEnum):
     NONE = "none"
     OPENPGP = "openpgp"
     SSH = "ssh"
@@ -205,7 +205,7 @@ class Push:
         found = None
         for opt in self.push_options:
             if opt.startswith(prefix):
-                found = opt[len(prefix):]
+                found = opt[len(prefix) :]
         return found
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from gitward.policy.globs import ref_matches
+
 Mode = Literal["enforce", "warn"]
 # What to do with merge commits / reverts in message checks.
 Treatment = Literal["check", "skip"]
@@ -86,8 +88,6 @@ class Policy:
     source: str = "<memory>"  # file path, for messages
 
     def rules_for(self, ref: str) -> tuple[Rule, ...]:
-        from gitward.policy.globs import ref_matches
-
         return tuple(r for r in self.rules if any(ref_matches(g, ref) for g in r.refs))
 
 
@@ -144,7 +144,8 @@ class Signers:
     def owner_of(self, fingerprint: str) -> tuple[Signer, OpenPGPKey | SSHKey] | None:
         """The signer and key whose primary OpenPGP fingerprint or SSH fingerprint matches."""
         for s in self.signers:
-            for k in (*s.openpgp_keys, *s.ssh_keys):
+            keys: tuple[OpenPGPKey | SSHKey, ...] = (*s.openpgp_keys, *s.ssh_keys)
+            for k in keys:
                 if k.fingerprint == fingerprint:
                     return s, k
         return None
@@ -154,7 +155,7 @@ class Signers:
         out: set[str] = set()
         for e in entries:
             if e.startswith("group:"):
-                g = e[len("group:"):]
+                g = e[len("group:") :]
                 out.update(s.id for s in self.signers if g in s.groups)
             else:
                 out.add(e)

@@ -1,0 +1,37 @@
+"""Modes: warn rules never block; named actors may bypass an enforce rule with a reason.
+
+A bypass needs all of: a named (non-anonymous) pusher, listed in the rule's `bypass` directly
+or through a pusher group, and a non-empty `-o gitward.reason=...` push option. Then the rule's
+violations on that ref become "bypassed" and one `Bypass` is recorded for the audit log.
+Listed but no reason: the violations stay "enforce" and their hints say how to bypass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from gitward.model import Bypass, Violation
+from gitward.policy import hints
+from gitward.policy.context import RuleContext
+from gitward.policy.pushers import listed
+
+REASON_OPTION = "gitward.reason"
+
+
+def apply_mode(
+    ctx: RuleContext, found: Sequence[Violation]
+) -> tuple[tuple[Violation, ...], Bypass | None]:
+    """The rule's violations on one ref with their final mode, and the bypass, if any."""
+    if not found:
+        return (), None
+    if ctx.rule.mode == "warn":
+        return tuple(dataclasses.replace(v, mode="warn") for v in found), None
+    if not listed(ctx.rule.bypass, ctx.push.pusher, ctx.policy.pusher_groups):
+        return tuple(found), None
+    reason = (ctx.push.option(REASON_OPTION) or "").strip()
+    if not reason:
+        return tuple(dataclasses.replace(v, hint=hints.with_bypass(v.hint)) for v in found), None
+    actor = ctx.push.pusher.name or ""  # `listed` is False for anonymous pushers
+    bypassed = tuple(dataclasses.replace(v, mode="bypassed") for v in found)
+    return bypassed, Bypass(ctx.rule.id, ctx.ref, actor, reason)

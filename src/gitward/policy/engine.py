@@ -1,0 +1,59 @@
+"""The policy engine: `evaluate(policy, signers, push) -> Verdict`. PURE: values in, values out.
+
+For each ref update (in push order), the built-in checks run first, then every rule matching the
+ref (in policy order) runs its families (signatures, messages, protection). Within one rule,
+violations about the update itself come first, then those about commits in the order the facts
+list them. Strings from the push are kept raw here; the report layer sanitises them.
+
+Raises `GitError` only when the facts are incomplete (a listed commit was not read): judging a
+part of a push would fail open, so the edge refuses the push instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gitward.model import Bypass, Push, RefFacts, Verdict, Violation
+from gitward.policy import messages, protection, signatures
+from gitward.policy.bypass import apply_mode
+from gitward.policy.context import Family, RuleContext
+from gitward.policy.spec import Policy, Signers
+
+FAMILIES: tuple[Family, ...] = (signatures.check, messages.check, protection.check)
+
+
+def evaluate(policy: Policy, signers: Signers, push: Push) -> Verdict:
+    """Judge every ref update of `push` against every rule matching its ref."""
+    violations: list[Violation] = []
+    bypasses: list[Bypass] = []
+    for facts in push.refs:
+        violations.extend(builtin(policy, facts))
+        for rule in policy.rules_for(facts.update.ref):
+            ctx = RuleContext(policy, signers, push, facts, rule)
+            judged, bypass = apply_mode(ctx, _ordered(ctx, _run(ctx)))
+            violations.extend(judged)
+            if bypass is not None:
+                bypasses.append(bypass)
+    return Verdict(tuple(violations), tuple(bypasses))
+
+
+def builtin(policy: Policy, facts: RefFacts) -> Iterator[Violation]:
+    """Checks no rule can turn off or bypass; only settings can."""
+    if facts.kind == "replace" and policy.settings.deny_replace_refs:
+        # Replace refs make git show other objects than the ones pushed and checked.
+        yield Violation(
+            "builtin/replace-refs",
+            facts.update.ref,
+            "pushes to refs/replace/* are refused: they can substitute checked objects",
+            "remove the replace ref from your push (admins: settings.deny_replace_refs)",
+        )
+
+
+def _run(ctx: RuleContext) -> list[Violation]:
+    return [v for family in FAMILIES for v in family(ctx)]
+
+
+def _ordered(ctx: RuleContext, found: list[Violation]) -> list[Violation]:
+    """Update-level violations first, then by commit position; stable within each group."""
+    position = {oid: i for i, oid in enumerate(ctx.facts.commits_by_rule.get(ctx.rule.id, ()))}
+    return sorted(found, key=lambda v: position.get(v.oid, -1) if v.oid is not None else -1)

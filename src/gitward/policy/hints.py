@@ -1,0 +1,106 @@
+"""Plain-words text for violations: short subjects, fingerprints, dates, and fix-it hints.
+
+Everything here only formats; strings from the push stay raw (the report layer sanitises them
+before they reach a terminal). Hints are one line each, so a sanitiser that drops newlines
+keeps them readable.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from gitward.model import Commit, RefFacts
+
+SUBJECT_LIMIT = 60
+
+SIGN_ONE = "git commit --amend --no-edit -S"
+SIGN_MANY = "git rebase --exec 'git commit --amend --no-edit -n -S' {base}"
+SIGNOFF_ONE = "git commit --amend --no-edit -s"
+SIGNOFF_MANY = "git rebase --signoff {base}"
+REWORD_ONE = "git commit --amend"
+REWORD_MANY = "git rebase -i {base} (mark the commit 'reword')"
+REASON = 'git push -o gitward.reason="..."'
+
+
+def subject(commit: Commit) -> str:
+    """The commit's subject, cut to about `SUBJECT_LIMIT` characters."""
+    text = commit.subject
+    return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 1] + "…"
+
+
+def about(commit: Commit, what: str) -> str:
+    """`what` followed by the commit's (shortened) subject, for a violation message."""
+    return f'{what} ("{subject(commit)}")'
+
+
+def short_fingerprint(fingerprint: str) -> str:
+    return fingerprint if len(fingerprint) <= 20 else fingerprint[:16] + "…"
+
+
+def when(moment: datetime) -> str:
+    """A date (`2026-01-01`) when the instant is a UTC midnight, else date and time in UTC."""
+    utc = moment.astimezone(UTC) if moment.tzinfo is not None else moment
+    if (utc.hour, utc.minute, utc.second) == (0, 0, 0):
+        return f"{utc:%Y-%m-%d}"
+    return f"{utc:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def base_of(facts: RefFacts) -> str:
+    """Where a rebase should start: the ref's old value, or a placeholder for a new ref."""
+    return "<base>" if facts.update.is_create else facts.update.old[:10]
+
+
+def _rewrite(facts: RefFacts, commit: Commit, one: str, many: str) -> str:
+    # The tip can be fixed with one amend; anything below it needs a rebase from the old tip.
+    command = one if commit.oid == facts.update.new else many.format(base=base_of(facts))
+    return f"run `{command}` and push again"
+
+
+def resign(facts: RefFacts, commit: Commit, advice: str = "") -> str:
+    return _advised(advice, _rewrite(facts, commit, SIGN_ONE, SIGN_MANY))
+
+
+def _advised(advice: str, hint: str) -> str:
+    return f"{advice}, then {hint}" if advice else hint
+
+
+def recommit_as(facts: RefFacts, commit: Commit, email: str) -> str:
+    one = f"git -c user.email={email} commit --amend --no-edit -S"
+    many = f"git -c user.email={email} rebase --exec 'git commit --amend --no-edit -n -S' {{base}}"
+    return _rewrite(facts, commit, one, many)
+
+
+def signoff(facts: RefFacts, commit: Commit) -> str:
+    return _rewrite(facts, commit, SIGNOFF_ONE, SIGNOFF_MANY)
+
+
+def reword(facts: RefFacts, commit: Commit) -> str:
+    return _rewrite(facts, commit, REWORD_ONE, REWORD_MANY)
+
+
+def resign_tag(facts: RefFacts, email: str | None = None, advice: str = "") -> str:
+    name = facts.update.ref.removeprefix("refs/tags/")
+    target = facts.tag.target[:10] if facts.tag is not None else facts.update.new[:10]
+    config = f"-c user.email={email} " if email else ""
+    return _advised(advice, f"run `git {config}tag -f -s {name} {target}` and push the tag again")
+
+
+def add_signer(kind_flag: str) -> str:
+    return (
+        "sign with a key registered for you, or ask an admin to run "
+        f"`gitward signers add ID --name NAME --email EMAIL {kind_flag} FILE`"
+    )
+
+
+def allow_signer(signer_id: str, allowed: tuple[str, ...]) -> str:
+    names = ", ".join(allowed) if allowed else "nobody yet"
+    return (
+        f"sign with a key of an allowed signer ({names}), or ask an admin to allow "
+        f"{signer_id} (a group in the signer's file, or the rule's signers list)"
+    )
+
+
+def with_bypass(hint: str) -> str:
+    """Append how a listed bypass actor would bypass the rule (they gave no reason)."""
+    extra = f"you may bypass this rule with a reason: `{REASON}`"
+    return f"{hint}; {extra}" if hint else extra
