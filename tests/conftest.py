@@ -1,0 +1,25 @@
+"""Shared pytest fixtures. Keep this small: logic lives in tests/support (importable modules)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import gwkeys
+import pytest
+
+from gitward.signing.openpgp import Keyring
+
+
+@pytest.fixture(scope="session")
+def gnupghome() -> Iterator[Path]:
+    """A short GNUPGHOME with every throwaway test secret key imported (see gwkeys)."""
+    home = gwkeys.gnupg_home()
+    yield home
+    gwkeys.remove_gnupg_home(home)
+
+
+@pytest.fixture(scope="session")
+def keyring_all() -> Keyring:
+    """A Keyring of every test public key (mallory included; expired; revoked with revocation)."""
+    return gwkeys.keyring()
