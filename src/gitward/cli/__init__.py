@@ -35,8 +35,9 @@ class Command(Protocol):
 
 
 def _load(name: str) -> Command:
-    module = importlib.import_module(f"gitward.cli.{COMMANDS[name]}")
-    return module  # type: ignore[return-value]  # modules satisfy the Protocol structurally
+    # A module satisfies the Protocol structurally (module-level HELP, add_arguments, run).
+    module: Command = importlib.import_module(f"gitward.cli.{COMMANDS[name]}")
+    return module
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -1,0 +1,75 @@
+"""The audit log: JSON Lines, one object per line, safe under concurrent pushes and edits.
+
+Each record is written with ONE write(2) on a descriptor opened with O_APPEND, under an
+exclusive flock, then fsynced: O_APPEND alone keeps small writes from interleaving on local
+file systems, the lock also covers partial writes and NFS-like file systems, and fsync makes an
+accepted push's record survive a crash.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import getpass
+import json
+import os
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from enum import Enum
+from pathlib import Path
+
+
+def now() -> str:
+    """The current time as UTC ISO 8601 with a `Z` (the format of every record's "time")."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def actor(environ: Mapping[str, str] | None = None) -> str:
+    """Who runs a CLI edit: $GITWARD_ACTOR, else the login user."""
+    env = os.environ if environ is None else environ
+    if env.get("GITWARD_ACTOR"):
+        return env["GITWARD_ACTOR"]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers) and no LOGNAME/USER
+        return f"uid:{os.getuid()}"
+
+
+def _default(value: object) -> object:
+    if isinstance(value, datetime):
+        stamp = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return stamp.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"cannot write {type(value).__name__} to the audit log")
+
+
+def encode(record: Mapping[str, object]) -> bytes:
+    """One line of JSON (no NaN, newlines escaped), ending in a newline."""
+    return (
+        json.dumps(
+            record, default=_default, allow_nan=False, ensure_ascii=False, separators=(",", ":")
+        )
+        + "\n"
+    ).encode("utf-8")
+
+
+def append(path: Path, record: Mapping[str, object]) -> None:
+    """Append `record` as one JSON line; creates the parent directory. Raises OSError."""
+    line = encode(record)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        view = memoryview(line)
+        while view:  # a single write() normally; loop only if the kernel writes part of it
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)  # closing releases the lock

@@ -1,0 +1,163 @@
+"""Load and validate the policy file and the signer files, all or nothing.
+
+`load()` either returns a complete `LoadedConfig` or raises `ConfigError` listing EVERY problem
+as `FILE:LINE: key.path: expected ...`; a broken policy is never half-applied. This runs in the
+hook on every push, so it imports only PyYAML (C loader) and the signing adapters: never
+ruamel, gnupg, GitPython or jsonschema (a test checks).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitward.config import policy_file, policy_table, signers_file, yamlpos
+from gitward.config.fields import INVALID
+from gitward.errors import ConfigError
+from gitward.policy import spec
+
+if TYPE_CHECKING:
+    from gitward.signing.openpgp import Keyring
+
+DEFAULT_PATH = Path("/etc/gitward/policy.yaml")
+ENV_VAR = "GITWARD_CONFIG"
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    policy: spec.Policy
+    signers: spec.Signers
+    keyring: Keyring
+    path: Path  # the policy file
+    directory: Path  # the policy file's directory
+    audit_log: Path
+    # Problems that do not make the config unsafe (e.g. a signer's key has expired).
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where the policy lives and its settings (enough for signer edits)."""
+
+    path: Path
+    settings: spec.Settings  # audit_log and signers_dir made absolute
+    settings_ok: bool  # False: `settings` are the defaults because the file's are invalid
+    signers_dir: Path  # as it should be shown (relative if the policy path was)
+    audit_log: Path
+    source: yamlpos.Document
+    document: dict[str, Any] | None  # the validated policy, None if it has problems
+    problems: tuple[str, ...]
+
+
+def policy_path(path: str | Path | None = None) -> Path:
+    """`path`, else $GITWARD_CONFIG, else /etc/gitward/policy.yaml; a directory means
+    `<dir>/policy.yaml`."""
+    chosen = Path(path if path is not None else os.environ.get(ENV_VAR) or DEFAULT_PATH)
+    return chosen / "policy.yaml" if chosen.is_dir() else chosen
+
+
+def locate(path: str | Path | None = None) -> Located:
+    """Read and validate the policy file. Raises ConfigError only if it cannot be read or
+    parsed; validation problems are returned (signer edits must work on a policy that refers
+    to a signer not yet added)."""
+    file = policy_path(path)
+    try:
+        doc = yamlpos.parse(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{file}:1: cannot read the policy file: {exc}"]) from None
+    except yamlpos.YamlSyntaxError as exc:
+        raise ConfigError([f"{file}:{exc.line}: {exc.message}"]) from None
+    checked, problems = policy_file.validate(doc.value)
+    problems[:0] = doc.problems
+    settings_doc: Any = {}
+    if isinstance(doc.value, dict) and "settings" in doc.value:
+        settings_doc = policy_table.SETTINGS.check(doc.value["settings"], (), [])
+    ok = settings_doc is not INVALID
+    settings_doc = settings_doc if ok else {}
+    base = file.parent
+    signers_dir = base / settings_doc.get("signers_dir", "signers")
+    audit = (base / settings_doc.get("audit_log", "audit.jsonl")).absolute()
+    settings = spec.Settings(
+        **{**settings_doc, "signers_dir": str(signers_dir.absolute()), "audit_log": str(audit)}
+    )
+    problems.sort(key=lambda p: doc.line_of(p[0]))  # stable: same line keeps its order
+    return Located(
+        file,
+        settings,
+        ok,
+        signers_dir,
+        audit,
+        doc,
+        None if problems else checked,
+        tuple(doc.problem(file, p, m) for p, m in problems),
+    )
+
+
+def load(path: str | Path | None = None, now: datetime | None = None) -> LoadedConfig:
+    """Load the policy and its signers; raises ConfigError listing every problem."""
+    located = locate(path)
+    result = signers_file.load_dir(located.signers_dir, now or datetime.now(UTC))
+    problems = [*located.problems, *reference_problems(located, result.signers)]
+    problems += result.problems
+    doc = located.document
+    if problems or doc is None:
+        raise ConfigError(problems)
+    # Imported here so `gitward config schema` does not load pysequoia.
+    from gitward.signing.openpgp import Keyring  # noqa: PLC0415
+
+    try:
+        keyring = Keyring.from_certs(result.certs)
+    except ValueError as exc:  # each cert parsed alone already; fail closed regardless
+        raise ConfigError([f"{located.signers_dir}/keys: {exc}"]) from None
+    return LoadedConfig(
+        policy=policy_file.build(doc, str(located.path), located.settings),
+        signers=result.signers,
+        keyring=keyring,
+        path=located.path,
+        directory=located.path.parent,
+        audit_log=located.audit_log,
+        warnings=tuple(result.warnings),
+    )
+
+
+def reference_problems(located: Located, signers: spec.Signers) -> list[str]:
+    """Signer ids and groups named by signature rules must exist (fail closed on typos).
+
+    Read from the raw document, so they are reported even when other keys are broken."""
+    refs = policy_file.signer_references(located.source.value)
+    if not refs:
+        return []
+    if not located.signers_dir.is_dir():
+        return [
+            f"{located.path}:1: settings.signers_dir: expected a directory of signer "
+            f"files, {located.signers_dir} does not exist"
+        ]
+    groups = {g for s in signers.signers for g in s.groups}
+    ids = {s.id for s in signers.signers}
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    for key_path, entry in refs:
+        if entry.startswith("group:") and entry[6:] not in groups:
+            out.append(
+                (
+                    key_path,
+                    f"expected a signer group that some signer in "
+                    f"{located.signers_dir} belongs to, got {entry[6:]!r}",
+                )
+            )
+        elif not entry.startswith("group:") and entry not in ids:
+            out.append(
+                (key_path, f"expected a signer id (a file in {located.signers_dir}), got {entry!r}")
+            )
+    if not out:
+        return []
+    return [located.source.problem(located.path, p, m) for p, m in out]
+
+
+def policy_schema() -> dict[str, object]:
+    """The policy file's JSON Schema (draft 2020-12)."""
+    from gitward.config.schema import policy_schema as build  # noqa: PLC0415
+
+    return build()

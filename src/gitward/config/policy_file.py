@@ -1,0 +1,104 @@
+"""Validation of a policy document into `gitward.policy.spec` values.
+
+The table (`policy_table.POLICY`) checks each value; the cross-checks here check what a table
+cannot: unique rule ids and defined pusher groups (signer references need the signer files,
+see `gitward.config.reference_problems`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gitward.config.fields import KeyPath, Problems
+from gitward.config.policy_table import POLICY
+from gitward.policy import spec
+
+
+def validate(value: object) -> tuple[dict[str, Any] | None, Problems]:
+    """Check a loaded policy document; returns the converted mapping (None if invalid).
+
+    Cross-checks read the raw document defensively, so they still run (and report) when
+    other parts of it are broken: every problem is listed at once.
+    """
+    problems: Problems = []
+    checked = POLICY.check(value, (), problems)
+    _check_rule_ids(value, problems)
+    _check_pusher_groups(value, problems)
+    return (None if problems else checked), problems  # type: ignore[return-value]
+
+
+def _rules(doc: object) -> list[tuple[int, dict[Any, Any]]]:
+    rules = doc.get("rules") if isinstance(doc, dict) else None
+    return (
+        [(i, r) for i, r in enumerate(rules) if isinstance(r, dict)]
+        if isinstance(rules, list)
+        else []
+    )
+
+
+def _strings(container: object, key: str, path: KeyPath) -> list[tuple[KeyPath, str]]:
+    """(path, item) for every string item of the list `container[key]`, if there is one."""
+    items = container.get(key) if isinstance(container, dict) else None
+    if not isinstance(items, list):
+        return []
+    return [((*path, key, j), e) for j, e in enumerate(items) if isinstance(e, str)]
+
+
+def _check_rule_ids(doc: object, out: Problems) -> None:
+    seen: dict[str, int] = {}
+    for i, rule in _rules(doc):
+        rule_id = rule.get("id")
+        if not isinstance(rule_id, str):
+            continue
+        if rule_id in seen:
+            out.append(
+                (
+                    ("rules", i, "id"),
+                    f"expected a unique rule id, {rule_id!r} is "
+                    f"already used by rules[{seen[rule_id]}]",
+                )
+            )
+        seen.setdefault(rule_id, i)
+
+
+def _check_pusher_groups(doc: object, out: Problems) -> None:
+    groups = doc.get("pusher_groups") if isinstance(doc, dict) else None
+    defined = set(groups) if isinstance(groups, dict) else set()
+    for i, rule in _rules(doc):
+        entries = _strings(rule, "bypass", ("rules", i))
+        entries += _strings(rule.get("protection"), "allowed_pushers", ("rules", i, "protection"))
+        for path, entry in entries:
+            name = entry.removeprefix("group:")
+            if entry.startswith("group:") and name not in defined:
+                out.append(
+                    (path, f"expected a pusher group defined in pusher_groups, got {name!r}")
+                )
+
+
+def signer_references(doc: object) -> list[tuple[KeyPath, str]]:
+    """Every (key path, entry) naming a signer or `group:<name>` in signature rules."""
+    return [
+        ref
+        for i, rule in _rules(doc)
+        for ref in _strings(rule.get("signatures"), "signers", ("rules", i, "signatures"))
+    ]
+
+
+def build(doc: dict[str, Any], source: str, settings: spec.Settings) -> spec.Policy:
+    """Turn a validated document into a Policy; `settings` carries the resolved paths."""
+    rules = []
+    for r in doc["rules"]:
+        parts: dict[str, Any] = dict(r)
+        if "signatures" in r:
+            parts["signatures"] = spec.SignatureRule(**r["signatures"])
+        if "messages" in r:
+            parts["messages"] = spec.MessageRule(**r["messages"])
+        if "protection" in r:
+            parts["protection"] = spec.RefProtection(**r["protection"])
+        rules.append(spec.Rule(**parts))
+    return spec.Policy(
+        rules=tuple(rules),
+        settings=settings,
+        pusher_groups=dict(doc.get("pusher_groups", {})),
+        source=source,
+    )

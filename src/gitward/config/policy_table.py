@@ -1,0 +1,156 @@
+"""The policy file's table of keys: the single source of the format.
+
+YAML keys are exactly the field names of `gitward.policy.spec`. The loader validates with
+`POLICY` and `gitward config schema` prints it as JSON Schema, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from gitward.config.fields import Bool, Const, Enum, Int, Number, Regex, Str
+from gitward.config.shapes import Field, ListOf, MapOf, Obj
+
+NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+RULE_ID = r"[a-z0-9][a-z0-9-]{0,63}"
+GLOB = r"refs/[^\s\x00-\x1f\x7f~^:\\]+"
+_PRINCIPAL = Str(f"a signer id or group:<name> matching {NAME}", f"(group:)?{NAME}")
+_PUSHER_NAME = Str("a pusher name", r"[^\s\x00-\x1f\x7f:]{1,128}")
+_PUSHER = Str("a pusher name or group:<name>", rf"group:{NAME}|{_PUSHER_NAME.pattern}")
+_TREATMENT = Enum(("check", "skip"))
+
+SIGNATURES = Obj(
+    {
+        "signers": Field(
+            ListOf(_PRINCIPAL, 1, "a list of signer ids and group:<name> entries"),
+            "Signer ids and group:<signer group> entries allowed to sign for these refs. "
+            "Must not be empty (nobody could push).",
+            required=True,
+        ),
+        "require_committer_email_match": Field(
+            Bool(),
+            "The committer's (tagger's) e-mail must be one of the signer's e-mails.",
+            default=True,
+        ),
+        "tags": Field(
+            Bool(),
+            "On matching tag refs, annotated tags must be signed likewise and "
+            "lightweight tags are refused.",
+            default=True,
+        ),
+    },
+    "Every new commit on matching refs must carry a good signature by an allowed signer.",
+)
+
+MESSAGES = Obj(
+    {
+        "must_match": Field(Regex(), "Python regex searched in the whole message; must match."),
+        "must_not_match": Field(
+            Regex(), "Python regex searched in the whole message; must not match."
+        ),
+        "subject_max_length": Field(Int(1), "Maximum length of the first line, in characters."),
+        "blank_line_after_subject": Field(Bool(), "The second line must be empty.", default=False),
+        "conventional_commits": Field(
+            Bool(),
+            "Subject must be `type(scope)!: description` (Conventional Commits 1.0).",
+            default=False,
+        ),
+        "signed_off_by": Field(
+            Bool(), "A `Signed-off-by:` trailer matching the author (DCO).", default=False
+        ),
+        "merge_commits": Field(_TREATMENT, "Check or skip merge commits.", default="skip"),
+        "reverts": Field(
+            _TREATMENT, "Check or skip commits made by `git revert`.", default="check"
+        ),
+    },
+    "Commit message checks.",
+)
+
+PROTECTION = Obj(
+    {
+        "block_force_push": Field(Bool(), "Refuse non-fast-forward updates.", default=False),
+        "block_deletion": Field(Bool(), "Refuse deleting matching refs.", default=False),
+        "block_creation": Field(Bool(), "Refuse creating matching refs.", default=False),
+        "allowed_pushers": Field(
+            ListOf(_PUSHER),
+            "Pusher names and group:<pusher group> entries that may update "
+            "these refs. Omit: anyone the forge lets push. Empty list: nobody.",
+        ),
+        "name_pattern": Field(
+            Regex(),
+            "Regex the short ref name (without refs/heads/ or "
+            "refs/tags/) must fully match when the ref is created.",
+        ),
+        "linear_history": Field(
+            Bool(), "Refuse merge commits among the new commits.", default=False
+        ),
+        "immutable": Field(
+            Bool(), "Once created, the ref can never be moved or deleted.", default=False
+        ),
+    },
+    "Ref protection.",
+)
+
+RULE = Obj(
+    {
+        "id": Field(
+            Str(f"a rule id matching {RULE_ID}", RULE_ID),
+            "Unique rule id, used in messages as <id>/<check>.",
+            required=True,
+        ),
+        "description": Field(Str(), "Free text shown to admins."),
+        "refs": Field(
+            ListOf(Str("a ref glob starting with refs/", GLOB), 1, "a list of ref globs"),
+            "Ref globs: `*` matches within one path component, `**` across components.",
+            required=True,
+        ),
+        "mode": Field(
+            Enum(("enforce", "warn")),
+            "enforce: refuse the push; warn: report only.",
+            default="enforce",
+        ),
+        "bypass": Field(
+            ListOf(_PUSHER),
+            "Pusher names / group:<pusher group> who may bypass "
+            "this rule with `git push -o gitward.reason=...`.",
+        ),
+        "signatures": Field(SIGNATURES, SIGNATURES.doc),
+        "messages": Field(MESSAGES, MESSAGES.doc),
+        "protection": Field(PROTECTION, PROTECTION.doc),
+    },
+    "One rule: applies to every ref matching one of its globs.",
+    one_of_required=("signatures", "messages", "protection"),
+)
+
+SETTINGS = Obj(
+    {
+        "timeout_seconds": Field(Number(), "Total time budget of one hook run.", default=4.0),
+        "audit_log": Field(
+            Str("a file path", min_length=1),
+            "JSON Lines audit log; relative to the policy file's directory.",
+            default="audit.jsonl",
+        ),
+        "signers_dir": Field(
+            Str("a directory path", min_length=1),
+            "Directory of signer files; relative to the policy file's directory.",
+            default="signers",
+        ),
+        "deny_replace_refs": Field(Bool(), "Refuse pushes to refs/replace/*.", default=True),
+        "refuse_sha1": Field(Bool(), "Refuse OpenPGP signatures that use SHA-1.", default=True),
+    },
+    "Settings of the hook.",
+)
+
+POLICY = Obj(
+    {
+        "version": Field(Const(1), "Format version; 1.", default=1),
+        "settings": Field(SETTINGS, SETTINGS.doc),
+        "pusher_groups": Field(
+            MapOf(Str(f"a group name matching {NAME}", NAME), ListOf(_PUSHER_NAME)),
+            "Named groups of pusher identities (forge user names), used as group:<name> in "
+            "bypass and allowed_pushers.",
+        ),
+        "rules": Field(
+            ListOf(RULE), "The rules; every rule matching a ref is evaluated.", required=True
+        ),
+    },
+    "gitward policy file.",
+)

@@ -1,0 +1,39 @@
+"""`gitward.config` runs in the hook on every push: it must stay free of heavy imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "config"
+HEAVY = ("ruamel", "gnupg", "git", "jsonschema", "flask", "requests", "difflib")
+
+PROBE = f"""
+import json, sys
+import gitward.config
+gitward.config.load({str(EXAMPLE)!r})
+print(json.dumps(sorted(m.split(".")[0] for m in sys.modules)))
+"""
+
+
+def _modules(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return set(json.loads(out))
+
+
+def test_loading_the_config_imports_nothing_heavy() -> None:
+    loaded = _modules(PROBE)
+    assert "yaml" in loaded  # the probe really loaded something
+    assert sorted(loaded & set(HEAVY)) == []
+
+
+def test_the_schema_does_not_need_the_signing_stack() -> None:
+    code = (
+        "import json, sys; from gitward.config import schema; schema.policy_schema(); "
+        "print(json.dumps(sorted(m.split('.')[0] for m in sys.modules)))"
+    )
+    assert {"pysequoia", "cryptography", "ruamel"} & _modules(code) == set()
