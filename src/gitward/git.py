@@ -1,0 +1,300 @@
+"""The git adapter: the few plumbing commands gitward needs, run as argument lists.
+
+Contracts every call keeps:
+- the environment is the caller's plus `GIT_NO_REPLACE_OBJECTS=1`: replace refs
+  (`refs/replace/*`) must never change which object we check (git-replace(1));
+- the pre-receive quarantine variables (`GIT_OBJECT_DIRECTORY`,
+  `GIT_ALTERNATE_OBJECT_DIRECTORIES`, `GIT_QUARANTINE_PATH`) pass through untouched, so objects
+  of the push being received are readable (githooks(5), "pre-receive");
+- nothing here updates a ref or writes an object;
+- every call's timeout comes from a `Deadline` (`BudgetExceeded` when over); any other failure
+  raises `GitError` with a one-line message.
+
+GitPython is deliberately not used here: importing it costs ~117 ms on every push.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import threading
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+from gitward.deadline import Deadline
+from gitward.errors import BudgetExceeded, GitError
+
+# Variables that would point git at another repository than `Repo.path`. Dropped from the
+# inherited environment (git discovers the repository from `path`) unless passed explicitly.
+_LOCATION_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX")
+# Below this many request bytes, writing to cat-file cannot block (the pipe holds it all).
+_SMALL_REQUEST = 4096
+_CHECK_EVERY = 100
+# Larger commits or tags are refused (no real one comes close; a hostile one costs memory).
+MAX_OBJECT = 32 * 2**20
+
+
+def _one_line(data: bytes | str | None) -> str:
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else (data or "")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    # git prints hints first and the fatal line last; the last line is the useful one.
+    return lines[-1][:300] if lines else "no message"
+
+
+class Repo:
+    """One repository, seen through `git`. Use as a context manager (or call `close()`)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        env: Mapping[str, str] | None = None,
+        deadline: Deadline | None = None,
+    ) -> None:
+        """`path`: a bare repository, a `.git` directory or a work tree. `env`: overrides on
+        top of `os.environ` (for example `{"GIT_DIR": ...}`). `deadline`: default budget for
+        calls that do not pass their own (none: unlimited)."""
+        self.path = Path(path)
+        base = {k: v for k, v in os.environ.items() if k not in _LOCATION_VARS}
+        base.update(env or {})
+        base["GIT_NO_REPLACE_OBJECTS"] = "1"
+        base["GIT_OPTIONAL_LOCKS"] = "0"  # we only read; never take the index lock
+        self.env: dict[str, str] = base
+        self.deadline = deadline or Deadline.unlimited()
+        self._format: str | None = None
+        self._batch: subprocess.Popen[bytes] | None = None
+        self._reading = False
+
+    def __enter__(self) -> Repo:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the `git cat-file --batch` process, if one was started."""
+        proc, self._batch = self._batch, None
+        if proc is not None:
+            if proc.stdin is not None:
+                proc.stdin.close()
+            try:
+                proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+    # -- one-shot commands -------------------------------------------------------------------
+
+    def _run(
+        self,
+        args: Sequence[str],
+        deadline: Deadline | None,
+        input: bytes | None = None,  # mirrors subprocess.run
+        ok: tuple[int, ...] = (0,),
+    ) -> subprocess.CompletedProcess[bytes]:
+        dl = deadline or self.deadline
+        what = f"running git {args[0]}"
+        dl.check(what)
+        try:
+            proc = subprocess.run(
+                ["git", *args],
+                cwd=self.path,
+                env=self.env,
+                input=input,
+                capture_output=True,
+                timeout=dl.timeout(),
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            dl.check(what)
+            raise BudgetExceeded(f"timed out {what}") from None
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc.strerror or exc}") from None
+        if proc.returncode not in ok:
+            raise GitError(f"git {args[0]} failed: {_one_line(proc.stderr)}")
+        return proc
+
+    def object_format(self, deadline: Deadline | None = None) -> str:
+        """ "sha1" or "sha256" (cached)."""
+        if self._format is None:
+            out = self._run(["rev-parse", "--show-object-format"], deadline).stdout
+            fmt = out.decode("ascii", "replace").strip()
+            if fmt not in ("sha1", "sha256"):
+                raise GitError(f"unknown object format {fmt!r}")
+            self._format = fmt
+        return self._format
+
+    def for_each_ref(self, deadline: Deadline | None = None) -> dict[str, str]:
+        """Every ref and the object it names, as the repository holds them *now* (inside
+        pre-receive: before the push). Symbolic refs appear under their own name."""
+        out = self._run(["for-each-ref", "--format=%(objectname) %(refname)"], deadline)
+        refs: dict[str, str] = {}
+        for line in out.stdout.decode("utf-8", "surrogateescape").split("\n"):
+            oid, _, name = line.partition(" ")
+            if name:
+                refs[name] = oid
+        return refs
+
+    def rev_list(
+        self, include: Iterable[str], exclude: Iterable[str], deadline: Deadline | None = None
+    ) -> list[str]:
+        """`git rev-list include... --not exclude...`: commit ids, newest first. Tags are
+        peeled; trees and blobs contribute nothing. Revisions go through stdin, so thousands
+        of excluded tips do not hit the command-line length limit."""
+        inc = list(include)
+        if not inc:
+            return []
+        lines = [*inc, *(f"^{x}" for x in exclude)]
+        for rev in lines:
+            if not rev.lstrip("^") or rev.startswith(("-", "^-")) or "\n" in rev:
+                raise GitError(f"refusing odd revision {rev!r}")
+        data = ("\n".join(lines) + "\n").encode()
+        out = self._run(["rev-list", "--stdin"], deadline, input=data)
+        return out.stdout.decode("ascii", "replace").split()
+
+    def is_ancestor(self, a: str, b: str, deadline: Deadline | None = None) -> bool:
+        """True when commit `a` is reachable from commit `b` (b fast-forwards a)."""
+        proc = self._run(["merge-base", "--is-ancestor", a, b], deadline, ok=(0, 1))
+        return proc.returncode == 0
+
+    def rev_parse(self, rev: str, deadline: Deadline | None = None) -> str:
+        """Full object id for a revision the user typed (`main`, `HEAD~3`, an id)."""
+        if rev.startswith("-"):
+            raise GitError(f"not a revision: {rev!r}")
+        out = self._run(["rev-parse", "--verify", "--quiet", f"{rev}^{{object}}"], deadline)
+        return out.stdout.decode("ascii", "replace").strip()
+
+    def symbolic_ref(self, name: str = "HEAD", deadline: Deadline | None = None) -> str | None:
+        """The ref a symbolic ref points to, or None when detached or missing."""
+        proc = self._run(["symbolic-ref", "--quiet", name], deadline, ok=(0, 1, 128))
+        out = proc.stdout.decode("utf-8", "replace").strip()
+        return out if proc.returncode == 0 and out else None
+
+    # -- cat-file --batch --------------------------------------------------------------------
+
+    def object_type(self, oid: str, deadline: Deadline | None = None) -> str:
+        """ "commit", "tag", "tree" or "blob"; `GitError` when missing."""
+        # list(): consume the whole answer so the cat-file process stays usable.
+        ((_, typ, _),) = list(self.read_objects([oid], deadline))
+        return typ
+
+    def read_objects(
+        self, oids: Sequence[str], deadline: Deadline | None = None
+    ) -> Generator[tuple[str, str, bytes], None, None]:
+        """Yield `(oid, type, content)` for each full object id, in order, through one
+        long-lived `git cat-file --batch`. A missing object raises `GitError` (fail closed).
+        The content of trees and blobs is not kept (b""), see `_read_one`.
+
+        Requests that could fill the pipe are written by a helper thread, so git never blocks
+        writing answers we are not reading yet (no deadlock); an alarm kills git when the
+        deadline passes, which ends a blocked read. Stopping the iteration early discards
+        the process (its pipe still holds answers) and the next call starts a new one."""
+        if not oids:
+            return
+        for oid in oids:
+            if not oid.isalnum():  # no whitespace: one request per line
+                raise GitError(f"refusing odd object name {oid!r}")
+        if self._reading:
+            raise GitError("objects are already being read (finish one read_objects first)")
+        dl = deadline or self.deadline
+        dl.check("reading objects")
+        proc = self._batch_proc()
+        stdin, stdout = proc.stdin, proc.stdout
+        if stdin is None or stdout is None:  # pragma: no cover  # Popen(PIPE) sets both
+            raise GitError("git cat-file has no pipes")
+        alarm = dl.alarm(proc.kill)
+        writer = _write_request(stdin, "".join(f"{oid}\n" for oid in oids).encode())
+        complete = False
+        self._reading = True
+        try:
+            for i, oid in enumerate(oids):
+                if i % _CHECK_EVERY == 0:
+                    dl.check("reading objects")
+                try:
+                    item = _read_one(stdout, oid)
+                except GitError:
+                    if alarm.fired:
+                        raise BudgetExceeded("timed out reading objects") from None
+                    raise
+                yield item
+            complete = True
+        finally:
+            self._reading = False
+            alarm.cancel()
+            if not complete:
+                self._discard_batch()
+            if writer is not None:
+                writer.join()
+
+    def _batch_proc(self) -> subprocess.Popen[bytes]:
+        if self._batch is None or self._batch.poll() is not None:
+            try:
+                self._batch = subprocess.Popen(
+                    ["git", "cat-file", "--batch"],
+                    cwd=self.path,
+                    env=self.env,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            except OSError as exc:
+                raise GitError(f"cannot run git: {exc.strerror or exc}") from None
+        return self._batch
+
+    def _discard_batch(self) -> None:
+        proc, self._batch = self._batch, None
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    # A broken pipe to a killed process: nothing left to flush.
+                    with contextlib.suppress(OSError):
+                        pipe.close()
+
+
+def _read_one(stdout: IO[bytes], oid: str) -> tuple[str, str, bytes]:
+    """One `<oid> SP <type> SP <size> LF <content> LF` answer (git-cat-file(1), BATCH OUTPUT).
+
+    Only commits and tags are kept (up to `MAX_OBJECT` bytes, else `GitError`): gitward never
+    needs a tree's or blob's content, and a ref pushed at a huge blob must not fill memory."""
+    header = stdout.readline()
+    if not header.endswith(b"\n"):
+        raise GitError("git cat-file stopped before answering")
+    parts = header.split()
+    if len(parts) == 2 and parts[1] == b"missing":
+        raise GitError(f"object {oid} is missing from the repository")
+    if len(parts) != 3 or parts[0].decode("ascii", "replace") != oid or not parts[2].isdigit():
+        raise GitError(f"unexpected answer from git cat-file for {oid}")
+    kind, size = parts[1].decode("ascii", "replace"), int(parts[2])
+    if kind in ("commit", "tag"):
+        if size > MAX_OBJECT:
+            raise GitError(f"{kind} {oid} is larger than {MAX_OBJECT // 2**20} MiB")
+        body = stdout.read(size)
+        got = len(body)
+    else:
+        body, got = b"", 0
+        while got < size and (chunk := stdout.read(min(size - got, 1 << 16))):
+            got += len(chunk)
+    if got != size or stdout.read(1) != b"\n":
+        raise GitError(f"object {oid} was cut short")
+    return oid, kind, body
+
+
+def _write_request(stdin: IO[bytes], request: bytes) -> threading.Thread | None:
+    def write() -> None:
+        try:
+            stdin.write(request)
+            stdin.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            pass  # git died; the reader sees end of file and reports it
+
+    if len(request) <= _SMALL_REQUEST:
+        write()
+        return None
+    thread = threading.Thread(target=write, name="gitward-cat-file-writer", daemon=True)
+    thread.start()
+    return thread

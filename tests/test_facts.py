@@ -1,0 +1,284 @@
+"""gather(): which commits each rule checks, tags, fast-forward, and signatures, in real
+repositories. Objects written without moving refs are what pre-receive sees: the pushed
+objects exist, the refs still hold their old values."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import gwkeys
+import pytest
+from gwrepo import (
+    chain,
+    commit,
+    empty_tree,
+    git,
+    init,
+    raw_commit,
+    set_ref,
+    sign_commit_object,
+    ssh_signing_key,
+    tmpdir,
+    write_object,
+)
+
+from gitward.deadline import Deadline
+from gitward.errors import BudgetExceeded, GitError
+from gitward.facts import gather
+from gitward.git import Repo
+from gitward.model import Push, Pusher, RefUpdate, SigKind, SignatureCheck
+from gitward.policy.spec import Policy, Rule, SignatureRule
+from gitward.signing import Keyring
+
+ZERO = "0" * 40
+KEYS = Path(__file__).resolve().parent / "keys"
+MAIN = Rule(id="protect-main", refs=("refs/heads/main", "refs/heads/release/*"))
+RELEASE_ONLY = Rule(id="release-only", refs=("refs/heads/release/*",))
+ALL_BRANCHES = Rule(id="all-branches", refs=("refs/heads/**",))
+TAGS = Rule(id="tags", refs=("refs/tags/v*",), signatures=SignatureRule(signers=("alice",)))
+
+
+@dataclass(frozen=True)
+class Loaded:
+    policy: Policy
+    keyring: Keyring = field(default_factory=lambda: Keyring.from_certs([]))
+
+
+@dataclass
+class CountingVerifier:
+    calls: list[bytes] = field(default_factory=list)
+
+    def __call__(self, payload: bytes, signature: bytes) -> SignatureCheck:
+        self.calls.append(payload)
+        return SignatureCheck(SigKind.SSH, True, key_fingerprint="SHA256:fake")
+
+
+def run(
+    repo_path: Path,
+    updates: Sequence[RefUpdate],
+    rules: Sequence[Rule] = (MAIN,),
+    **kwargs: object,
+) -> Push:
+    with Repo(repo_path) as repo:
+        return gather(
+            repo,
+            updates,
+            Loaded(Policy(rules=tuple(rules))),
+            Pusher("alice", "local"),
+            (),
+            datetime.now(UTC),
+            Deadline(30),
+            **kwargs,  # type: ignore[arg-type]  # keyword options of gather
+        )
+
+
+@pytest.fixture
+def bare() -> Path:
+    return init(tmpdir() / "r.git")
+
+
+def test_a_commit_parked_on_an_unprotected_branch_is_checked_when_it_reaches_main(
+    bare: Path,
+) -> None:
+    base = chain(bare, 2)
+    parked = commit(bare, "unsigned, parked on topic\n", [base[-1]])
+    set_ref(bare, "refs/heads/main", base[-1])
+    set_ref(bare, "refs/heads/topic", parked)
+    push = run(bare, [RefUpdate(base[-1], parked, "refs/heads/main")], [MAIN, ALL_BRANCHES])
+    (facts,) = push.refs
+    assert facts.commits_by_rule["protect-main"] == (parked,)
+    # a rule that also protects topic has seen the commit already
+    assert facts.commits_by_rule["all-branches"] == ()
+    assert facts.fast_forward is True
+    assert set(push.commits) == {parked}
+    assert push.commits[parked].signature.kind is SigKind.NONE
+
+
+def test_a_new_ref_is_never_old_dot_dot_new(bare: Path) -> None:
+    base = chain(bare, 2)
+    tip = commit(bare, "release work\n", [base[-1]])
+    set_ref(bare, "refs/heads/main", base[-1])
+    update = RefUpdate(ZERO, tip, "refs/heads/release/1.0")
+    (facts,) = run(bare, [update], [MAIN, RELEASE_ONLY]).refs
+    assert facts.fast_forward is None
+    assert facts.commits_by_rule["protect-main"] == (tip,)  # main already has the rest
+    # no existing ref is protected by release-only: the whole history is new to it
+    assert facts.commits_by_rule["release-only"] == (tip, base[1], base[0])
+
+
+def test_sha256_zero_ids_and_objects(tmp_path: Path) -> None:
+    repo = init(tmpdir() / "s.git", object_format="sha256")
+    c = commit(repo, "x\n")
+    push = run(repo, [RefUpdate("0" * 64, c, "refs/heads/main")])
+    assert push.refs[0].commits_by_rule["protect-main"] == (c,)
+    assert push.commits[c].message == "x\n"
+
+
+def test_deletion_and_force_push(bare: Path) -> None:
+    a, b = chain(bare, 2)
+    other = commit(bare, "rewritten\n", [a])
+    set_ref(bare, "refs/heads/main", b)
+    set_ref(bare, "refs/heads/release/1", b)
+    push = run(
+        bare,
+        [RefUpdate(b, ZERO, "refs/heads/release/1"), RefUpdate(b, other, "refs/heads/main")],
+    )
+    deletion, force = push.refs
+    assert (deletion.fast_forward, deletion.new_type) == (None, "")
+    assert deletion.commits_by_rule == {"protect-main": ()}
+    assert force.fast_forward is False
+    assert force.commits_by_rule["protect-main"] == (other,)
+
+
+def test_every_commit_is_read_and_verified_once(bare: Path) -> None:
+    key = ssh_signing_key()
+    tree = empty_tree(bare)
+    signed = [write_object(bare, "commit", sign_commit_object(key, tree, [], b"s1\n"))]
+    signed.append(write_object(bare, "commit", sign_commit_object(key, tree, signed, b"s2\n")))
+    verifier = CountingVerifier()
+    updates = [
+        RefUpdate(ZERO, signed[-1], "refs/heads/main"),
+        RefUpdate(ZERO, signed[-1], "refs/heads/release/2"),
+    ]
+    push = run(bare, updates, [MAIN, RELEASE_ONLY, ALL_BRANCHES], verify=verifier)
+    assert len(verifier.calls) == 2
+    assert all(c.signature.good for c in push.commits.values())
+    assert all(f.commits_by_rule["protect-main"] == tuple(signed[::-1]) for f in push.refs)
+
+
+def test_real_ssh_signatures_are_verified_over_gits_payload() -> None:
+    key = ssh_signing_key()
+    fingerprints = json.loads((KEYS / "fingerprints.json").read_text())
+    for fmt in ("sha1", "sha256"):
+        repo = init(tmpdir() / "r.git", object_format=fmt)
+        tree = empty_tree(repo)
+        good = write_object(repo, "commit", sign_commit_object(key, tree, [], b"ok\n", fmt))
+        tampered_raw = sign_commit_object(key, tree, [good], b"ok\n", fmt)
+        tampered = write_object(repo, "commit", tampered_raw.replace(b"\n\nok", b"\n\nOK"))
+        push = run(repo, [RefUpdate("0" * len(good), tampered, "refs/heads/main")])
+        assert push.commits[good].signature.good, fmt
+        assert push.commits[good].signature.key_fingerprint == fingerprints["alice"]["ssh"]
+        assert not push.commits[tampered].signature.good, fmt
+
+
+def test_annotated_tags_are_parsed_verified_and_peeled(bare: Path) -> None:
+    key = ssh_signing_key()
+    work = init(tmpdir() / "w", bare=False)
+    git(work, "commit", "-q", "--allow-empty", "-m", "one")
+    git(work, "tag", "-a", "-m", "old", "v0")
+    git(work, "commit", "-q", "--allow-empty", "-m", "two")
+    signing = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}")
+    git(work, *signing, "tag", "-s", "-m", "release", "v1")
+    git(work, "push", "-q", str(bare), "refs/tags/v0")  # the server already has v0
+    git(work, "push", "-q", str(bare), "refs/tags/v1:refs/scratch/v1")
+    git(bare, "update-ref", "-d", "refs/scratch/v1")  # objects present, no ref: quarantine
+    tag_oid = git(work, "rev-parse", "v1")
+    head = git(work, "rev-parse", "HEAD")
+    push = run(bare, [RefUpdate(ZERO, tag_oid, "refs/tags/v1")], [TAGS])
+    (facts,) = push.refs
+    assert facts.new_type == "tag"
+    assert facts.tag is not None
+    assert (facts.tag.name, facts.tag.target, facts.tag.target_type) == ("v1", head, "commit")
+    assert facts.tag.message == "release\n"
+    assert facts.tag.signature.good and facts.tag.signature.kind is SigKind.SSH
+    assert facts.commits_by_rule["tags"] == (head,)  # v0's commit is excluded
+
+
+def test_replace_refs_are_ignored(bare: Path) -> None:
+    """An unsigned commit replaced by a signed one must still be judged unsigned."""
+    key = ssh_signing_key()
+    tree = empty_tree(bare)
+    unsigned = commit(bare, "unsigned\n")
+    signed = write_object(bare, "commit", sign_commit_object(key, tree, [], b"unsigned\n"))
+    git(bare, "replace", unsigned, signed)
+    push = run(bare, [RefUpdate(ZERO, unsigned, "refs/heads/main")])
+    assert push.commits[unsigned].signature.kind is SigKind.NONE
+
+
+def test_malformed_commits_refuse_with_a_git_error(bare: Path) -> None:
+    tree = empty_tree(bare)
+    raw = raw_commit(tree, extra=[(b"committer", b"Eve <alice@example.com> 1 +0000")])
+    bad = write_object(bare, "commit", raw)
+    with pytest.raises(GitError, match="more than one committer"):
+        run(bare, [RefUpdate(ZERO, bad, "refs/heads/main")])
+
+
+def test_an_exhausted_budget_raises(bare: Path) -> None:
+    tip = chain(bare, 3)[-1]
+    deadline = Deadline(0.001)
+    with Repo(bare) as repo, pytest.raises(BudgetExceeded):
+        while not deadline.expired():
+            pass
+        gather(
+            repo,
+            [RefUpdate(ZERO, tip, "refs/heads/main")],
+            Loaded(Policy(rules=(MAIN,))),
+            Pusher("alice", "local"),
+            (),
+            datetime.now(UTC),
+            deadline,
+        )
+
+
+def test_check_ranges_are_exact_and_progress_is_reported(bare: Path) -> None:
+    commits = chain(bare, 250)
+    set_ref(bare, "refs/heads/main", commits[-1])
+    set_ref(bare, "refs/heads/release/1", commits[100])
+    seen: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+
+    exact = run(bare, [RefUpdate(commits[9], commits[-1], "refs/heads/main")], ranges=True).refs[0]
+    assert exact.commits_by_rule["protect-main"] == tuple(commits[10:][::-1])
+    whole = run(bare, [RefUpdate(ZERO, commits[-1], "refs/heads/main")], ranges=True,
+                progress=progress).refs[0]  # fmt: skip
+    # main itself is not excluded; the other protected ref (release/1) is
+    assert whole.commits_by_rule["protect-main"] == tuple(commits[101:][::-1])
+    assert seen == [(100, 149), (149, 149)]
+    # the same update as a push: main's own tip excludes everything
+    pushed = run(bare, [RefUpdate(ZERO, commits[-1], "refs/heads/main")]).refs[0]
+    assert pushed.commits_by_rule["protect-main"] == ()
+
+
+def test_tags_of_trees_bring_no_commits(bare: Path) -> None:
+    tree = empty_tree(bare)
+    raw = f"object {tree}\ntype tree\ntag v-tree\ntagger A <a@b> 1 +0000\n\ntree\n"
+    tag = write_object(bare, "tag", raw.encode())
+    (facts,) = run(bare, [RefUpdate(ZERO, tag, "refs/tags/v-tree")], [TAGS]).refs
+    assert facts.commits_by_rule == {"tags": ()}
+    assert facts.tag is not None and facts.tag.signature.kind is SigKind.NONE
+
+
+@pytest.mark.parametrize("fmt", ["sha1", "sha256"])
+def test_gpg_signed_commits_from_real_git_are_verified(
+    fmt: str, gnupghome: Path, keyring_all: Keyring
+) -> None:
+    """`git commit -S` with GnuPG writes `gpgsig` (SHA-1) or `gpgsig-sha256` (SHA-256)."""
+    work = init(tmpdir() / "w", bare=False, object_format=fmt)
+    env = gwkeys.git_env(gnupghome)
+    sign = gwkeys.sign_config("openpgp", "alice")
+    subprocess.run(
+        ["git", *sign, "commit", "-q", "--allow-empty", "-S", "-m", "signed"],
+        cwd=work, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    head = git(work, "rev-parse", "HEAD")
+    git(work, "update-ref", "-d", "refs/heads/main")  # as if pushed: the object, no ref
+    with Repo(work) as repo:
+        push = gather(
+            repo,
+            [RefUpdate("0" * len(head), head, "refs/heads/main")],
+            Loaded(Policy(rules=(MAIN,)), keyring_all),
+            Pusher("alice", "local"),
+            (),
+            datetime.now(UTC),
+            Deadline(30),
+        )
+    sig = push.commits[head].signature
+    assert (sig.kind, sig.good) == (SigKind.OPENPGP, True), sig.problem
+    assert sig.key_fingerprint == gwkeys.fingerprint("alice")
