@@ -1,0 +1,143 @@
+"""`gitward install` / `uninstall`: the shim lands where git (or Gitea) runs it; only ours goes."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gitward.cli import main
+from gitward.cli.install_cmd import parse_shim, render_shim
+
+ROOT = Path(__file__).resolve().parent.parent
+GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def bare(path: Path) -> Path:
+    subprocess.run(["git", "init", "-q", "--bare", str(path)], check=True, env=GIT_ENV)
+    return path
+
+
+def git_config(repo: Path, key: str) -> str:
+    out = subprocess.run(
+        ["git", "config", "--file", str(repo / "config"), "--get", key],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return out.stdout.strip()
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> Path:
+    path = tmp_path / "etc" / "policy.yaml"
+    path.parent.mkdir()
+    path.write_text("version: 1\nrules: []\n")
+    return path
+
+
+def test_shipped_shim_is_the_generic_rendering() -> None:
+    shipped = ROOT / "hooks" / "pre-receive"
+    assert shipped.read_text() == render_shim("gitward", None)
+    assert shipped.stat().st_mode & stat.S_IXUSR
+    subprocess.run(["sh", "-n", str(shipped)], check=True)
+
+
+def test_install_writes_an_executable_shim_with_baked_paths(
+    tmp_path: Path, policy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = bare(tmp_path / "app.git")
+    assert (
+        main(["install", "--config", str(policy), "--gitward", "/opt/gw/bin/gitward", str(repo)])
+        == 0
+    )
+    hook = repo / "hooks" / "pre-receive"
+    assert stat.S_IMODE(hook.stat().st_mode) == 0o755
+    assert parse_shim(hook.read_text()) is not None
+    shim = parse_shim(hook.read_text())
+    assert shim is not None
+    assert (shim.command, shim.config) == ("/opt/gw/bin/gitward", str(policy))
+    assert git_config(repo, "receive.advertisePushOptions") == "true"
+    assert "installed" in capsys.readouterr().out
+    subprocess.run(["sh", "-n", str(hook)], check=True)
+
+
+def test_baked_paths_with_spaces_and_quotes_survive_the_shell(tmp_path: Path) -> None:
+    odd = '/tmp/it\'s a "policy" $HOME.yaml'
+    shim = parse_shim(render_shim("/opt/my gitward/gitward", odd))
+    assert shim is not None
+    assert (shim.command, shim.config) == ("/opt/my gitward/gitward", odd)
+    script = tmp_path / "s.sh"
+    script.write_text(render_shim("echo", odd).replace(" hook pre-receive", ' "$GITWARD_CONFIG"'))
+    out = subprocess.run(["sh", str(script)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == odd
+
+
+def test_reinstall_is_unchanged_and_default_command_is_this_installation(
+    tmp_path: Path, policy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = bare(tmp_path / "app.git")
+    assert main(["install", "--config", str(policy), str(repo)]) == 0
+    shim = parse_shim((repo / "hooks" / "pre-receive").read_text())
+    assert shim is not None
+    assert Path(shim.command).name == "gitward"
+    assert os.access(shim.command, os.X_OK)
+    capsys.readouterr()
+    assert main(["install", "--config", str(policy), str(repo)]) == 0
+    assert capsys.readouterr().out.strip().endswith("unchanged")
+
+
+def test_foreign_hook_needs_force_and_uninstall_restores_it(
+    tmp_path: Path, policy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = bare(tmp_path / "app.git")
+    hook = repo / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho mine\n")
+    assert main(["install", "--config", str(policy), str(repo)]) == 1
+    assert "not gitward's" in capsys.readouterr().err
+    assert hook.read_text() == "#!/bin/sh\necho mine\n"
+    assert main(["install", "--force", "--config", str(policy), str(repo)]) == 0
+    assert parse_shim(hook.read_text()) is not None
+    assert main(["uninstall", str(repo)]) == 0
+    assert hook.read_text() == "#!/bin/sh\necho mine\n"
+    assert not (repo / "hooks" / "pre-receive.gitward-saved").exists()
+
+
+def test_uninstall_leaves_foreign_hooks_alone(tmp_path: Path) -> None:
+    repo = bare(tmp_path / "app.git")
+    hook = repo / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    assert main(["uninstall", str(repo)]) == 0
+    assert hook.exists()
+
+
+def test_gitea_root_install_is_idempotent_and_uninstall_removes_only_ours(
+    tmp_path: Path, policy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "gitea-repositories"
+    repos = [bare(root / "team" / "app.git"), bare(root / "alice" / "dots.git")]
+    for repo in repos:
+        (repo / "hooks" / "pre-receive.d").mkdir()
+        (repo / "hooks" / "pre-receive.d" / "gitea").write_text("#!/bin/sh\ngitea hook\n")
+    assert main(["install", "--gitea", str(root), "--config", str(policy)]) == 0
+    first = capsys.readouterr().out
+    assert first.count("installed") == 2
+    for repo in repos:
+        ours = repo / "hooks" / "pre-receive.d" / "gitward"
+        assert os.access(ours, os.X_OK)
+        assert not (repo / "hooks" / "pre-receive").exists()  # Gitea's own, untouched
+    assert main(["install", "--gitea", str(root), "--config", str(policy)]) == 0
+    assert capsys.readouterr().out.count("unchanged") == 2
+    assert main(["uninstall", "--gitea", str(root)]) == 0
+    for repo in repos:
+        assert not (repo / "hooks" / "pre-receive.d" / "gitward").exists()
+        assert (repo / "hooks" / "pre-receive.d" / "gitea").exists()
+
+
+def test_refuses_what_is_not_a_bare_repository(tmp_path: Path, policy: Path) -> None:
+    (tmp_path / "plain").mkdir()
+    assert main(["install", "--config", str(policy), str(tmp_path / "plain")]) == 1
+    assert not (tmp_path / "plain" / "hooks").exists()
