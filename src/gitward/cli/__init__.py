@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol, TextIO
 
+from gitward.errors import GitwardError
+
 # command name -> module (under gitward.cli) implementing it.
 COMMANDS: dict[str, str] = {
     "hook": "hook_cmd",
@@ -22,7 +24,6 @@ COMMANDS: dict[str, str] = {
     "install": "install_cmd",
     "uninstall": "install_cmd",
     "doctor": "doctor_cmd",
-    "demo": "demo_cmd",
 }
 
 
@@ -57,8 +58,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, stderr: TextIO | None = None) -> int:
     """Entry point; returns the process exit code (0 ok, 1 refused/failed, 2 usage)."""
-    from gitward.errors import GitwardError
-
     args_list = list(sys.argv[1:] if argv is None else argv)
     err = stderr or sys.stderr
     # Only import the command being run: the hook's start-up time is part of every push.
