@@ -217,6 +217,7 @@ ALLOWED_IMPORTS = {
     "enum",
     "functools",
     "re",
+    "types",
     "typing",
     "gitward.model",
     "gitward.errors",

@@ -15,7 +15,7 @@ Names and messages are decoded as UTF-8 with replacement characters (never raise
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitward.model import Person
 
@@ -31,8 +31,7 @@ HEX_LENGTH = {"sha1": 40, "sha256": 64}
 _TAG_HEADERS = frozenset({b"object", b"type", b"tag", b"tagger"})
 
 
-@dataclass(frozen=True)
-class ParsedCommit:
+class ParsedCommit(NamedTuple):
     tree: str
     parents: tuple[str, ...]
     author: Person
@@ -44,8 +43,7 @@ class ParsedCommit:
     signature_count: int  # signature headers of the repository's algorithm
 
 
-@dataclass(frozen=True)
-class ParsedTag:
+class ParsedTag(NamedTuple):
     target: str
     target_type: str
     name: str

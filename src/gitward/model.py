@@ -12,10 +12,10 @@ Vocabulary:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from types import MappingProxyType
+from typing import Literal, NamedTuple
 
 ZERO_OID_SHA1 = "0" * 40
 ZERO_OID_SHA256 = "0" * 64
@@ -30,8 +30,7 @@ def is_hex_oid(oid: str) -> bool:
     return len(oid) in (40, 64) and all(c in "0123456789abcdef" for c in oid)
 
 
-@dataclass(frozen=True)
-class RefUpdate:
+class RefUpdate(NamedTuple):
     """One ref update, as git passes it to pre-receive on stdin."""
 
     old: str
@@ -76,8 +75,7 @@ class SigKind(StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
-class SignatureCheck:
+class SignatureCheck(NamedTuple):
     """What a verifier established about the (single) signature on an object.
 
     `good` is True only when: exactly one detached signature, cryptographically valid over git's
@@ -100,16 +98,14 @@ class SignatureCheck:
         return cls(SigKind.NONE, False, problem="not signed")
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     name: str
     email: str
     timestamp: int = 0
     tz: str = "+0000"
 
 
-@dataclass(frozen=True)
-class Commit:
+class Commit(NamedTuple):
     oid: str
     parents: tuple[str, ...]
     author: Person
@@ -130,8 +126,7 @@ class Commit:
         return self.oid[:10]
 
 
-@dataclass(frozen=True)
-class Tag:
+class Tag(NamedTuple):
     """An annotated tag object (a lightweight tag has no `Tag`)."""
 
     oid: str
@@ -146,8 +141,7 @@ class Tag:
 RefKind = Literal["branch", "tag", "replace", "other"]
 
 
-@dataclass(frozen=True)
-class RefFacts:
+class RefFacts(NamedTuple):
     """Facts about one ref update, gathered by the git adapter.
 
     `commits_by_rule` maps a rule id to the ids of the commits that rule must check for this
@@ -158,7 +152,7 @@ class RefFacts:
     update: RefUpdate
     # None for creations and deletions; otherwise whether `new` contains `old`.
     fast_forward: bool | None
-    commits_by_rule: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    commits_by_rule: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     # Set when `new` names an annotated tag object.
     tag: Tag | None = None
     # Type of the object `new` names ("commit", "tag", ...); "" for a deletion.
@@ -176,8 +170,7 @@ class RefFacts:
         return "other"
 
 
-@dataclass(frozen=True)
-class Pusher:
+class Pusher(NamedTuple):
     """Who is pushing, as told by the forge's environment. `name` None means anonymous."""
 
     name: str | None
@@ -190,8 +183,7 @@ class Pusher:
         return not self.name
 
 
-@dataclass(frozen=True)
-class Push:
+class Push(NamedTuple):
     repository: str
     pusher: Pusher
     received_at: datetime  # server clock; key validity is judged at this instant
@@ -213,8 +205,7 @@ class Push:
 Mode = Literal["enforce", "warn", "bypassed"]
 
 
-@dataclass(frozen=True)
-class Violation:
+class Violation(NamedTuple):
     """One broken rule. `rule_id` is stable: `<rule id>/<check>` (e.g. `protect-main/signature`)."""
 
     rule_id: str
@@ -225,16 +216,14 @@ class Violation:
     mode: Mode = "enforce"
 
 
-@dataclass(frozen=True)
-class Bypass:
+class Bypass(NamedTuple):
     rule_id: str
     ref: str
     actor: str
     reason: str
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     violations: tuple[Violation, ...] = ()
     bypasses: tuple[Bypass, ...] = ()
 

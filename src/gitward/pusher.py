@@ -25,8 +25,8 @@ from __future__ import annotations
 import os
 import pwd
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gitward.model import Pusher
 
@@ -34,8 +34,7 @@ from gitward.model import Pusher
 MAX_PUSH_OPTIONS = 100
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """The pusher and, when the forge names it, the repository ("owner/name")."""
 
     pusher: Pusher

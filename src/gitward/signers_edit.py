@@ -10,10 +10,9 @@ written the edit is undone: no unaudited change to who may sign.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitward import audit
 from gitward.config import Located, files, keycheck, reference_problems, roundtrip, signers_file
@@ -22,8 +21,7 @@ from gitward.errors import SignerEditError
 from gitward.policy import spec
 
 
-@dataclass(frozen=True)
-class NewSigner:
+class NewSigner(NamedTuple):
     id: str
     name: str
     emails: tuple[str, ...]

@@ -7,13 +7,15 @@ push) loads only what the hook needs.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from gitward.errors import GitwardError
+
+if TYPE_CHECKING:
+    import argparse
 
 # command name -> module (under gitward.cli) implementing it.
 COMMANDS: dict[str, str] = {
@@ -42,6 +44,8 @@ def _load(name: str) -> Command:
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    import argparse  # noqa: PLC0415  # not on the hook's path (see main)
+
     parser = argparse.ArgumentParser(
         prog="gitward",
         description="A security gate for Git servers: signed commits, message formats and "
@@ -60,6 +64,11 @@ def main(argv: Sequence[str] | None = None, stderr: TextIO | None = None) -> int
     """Entry point; returns the process exit code (0 ok, 1 refused/failed, 2 usage)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     err = stderr or sys.stderr
+    if args_list[:2] == ["hook", "pre-receive"]:
+        # Every push pays for this process's start-up: skip argparse and the other commands.
+        from gitward.cli.hook_cmd import pre_receive  # noqa: PLC0415
+
+        return pre_receive(args_list[2:], err)
     # Only import the command being run: the hook's start-up time is part of every push.
     first = args_list[0] if args_list else None
     parser = build_parser(first if first in COMMANDS else None)

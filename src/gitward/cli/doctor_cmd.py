@@ -14,9 +14,9 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 
 from gitward.cli.install_cmd import Shim, parse_shim
 from gitward.errors import GitwardError
@@ -25,8 +25,7 @@ from gitward.pusher import detect
 HELP = "check gpg, ssh-keygen, verifiers, the policy, hook files and permissions"
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     name: str
     ok: bool
     detail: str

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    import argparse
 
 HELP = "run a git hook (pre-receive): judge the push on stdin against the policy"
 BROKEN = "gitward: push refused: gitward is broken on the server; ask your git admin\n"
@@ -17,11 +21,16 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    return pre_receive(["--config", args.config] if args.config else [], sys.stderr)
+
+
+def pre_receive(argv: Sequence[str], stderr: TextIO) -> int:
+    """The hook itself; `gitward.cli.main` calls this directly, without argparse, for speed."""
     try:
         # Imported here (the dispatcher imports every command module for --help), and guarded:
         # even a broken installation must refuse with one line, not show the pusher a traceback.
         from gitward import hook  # noqa: PLC0415
     except BaseException:  # fail closed, whatever broke
-        sys.stderr.write(BROKEN)
+        stderr.write(BROKEN)
         return 1
-    return hook.main(["--config", args.config] if args.config else [])
+    return hook.main(list(argv), stderr=stderr)

@@ -25,8 +25,8 @@ import shlex
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gitward.errors import GitwardError
 
@@ -37,8 +37,7 @@ _CONFIG_LINE = re.compile(r"^GITWARD_CONFIG=(.*)$", re.M)
 _EXEC_LINE = re.compile(r"^exec (.*) hook pre-receive\b", re.M)
 
 
-@dataclass(frozen=True)
-class Shim:
+class Shim(NamedTuple):
     """What an installed shim runs: the gitward command and the baked policy path (if any)."""
 
     command: str

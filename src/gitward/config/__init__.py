@@ -9,10 +9,9 @@ ruamel, gnupg, GitPython or jsonschema (a test checks).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitward.config import policy_file, policy_table, signers_file, yamlpos
 from gitward.config.fields import INVALID
@@ -26,8 +25,7 @@ DEFAULT_PATH = Path("/etc/gitward/policy.yaml")
 ENV_VAR = "GITWARD_CONFIG"
 
 
-@dataclass(frozen=True)
-class LoadedConfig:
+class LoadedConfig(NamedTuple):
     policy: spec.Policy
     signers: spec.Signers
     keyring: Keyring
@@ -38,8 +36,7 @@ class LoadedConfig:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(NamedTuple):
     """Where the policy lives and its settings (enough for signer edits)."""
 
     path: Path

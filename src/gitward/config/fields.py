@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Final, Protocol
+from typing import Final, NamedTuple, Protocol
 
 KeyPath = tuple[str | int, ...]
 Problems = list[tuple[KeyPath, str]]
@@ -55,8 +54,26 @@ class Type(Protocol):
     def schema(self) -> JSON: ...
 
 
-@dataclass(frozen=True)
-class Bool:
+class _Stateless:
+    """Base of the field types without parameters: equal when of the same type (as values).
+
+    Not a NamedTuple: an empty tuple is falsy, and two different empty ones compare equal."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return True if type(other) is type(self) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Bool(_Stateless):
+    __slots__ = ()
+
     def check(self, value: object, path: KeyPath, out: Problems) -> object:
         if isinstance(value, bool):
             return value
@@ -66,8 +83,7 @@ class Bool:
         return {"type": "boolean"}
 
 
-@dataclass(frozen=True)
-class Int:
+class Int(NamedTuple):
     """An integer >= minimum (YAML `true` is not an integer here)."""
 
     minimum: int = 1
@@ -82,8 +98,7 @@ class Int:
         return {"type": "integer", "minimum": self.minimum}
 
 
-@dataclass(frozen=True)
-class Number:
+class Number(NamedTuple):
     """A number strictly greater than zero and at most `maximum`; converted to float."""
 
     maximum: float = 3600.0
@@ -98,8 +113,7 @@ class Number:
         return {"type": "number", "exclusiveMinimum": 0, "maximum": self.maximum}
 
 
-@dataclass(frozen=True)
-class Str:
+class Str(NamedTuple):
     """A string; with `pattern`, it must match it entirely (the schema anchors it likewise)."""
 
     what: str = "a string"
@@ -125,9 +139,10 @@ class Str:
         return out
 
 
-@dataclass(frozen=True)
-class Regex:
+class Regex(_Stateless):
     """A Python regular expression, compiled at load so a typo is reported with its line."""
+
+    __slots__ = ()
 
     def check(self, value: object, path: KeyPath, out: Problems) -> object:
         if not isinstance(value, str) or not value:
@@ -143,8 +158,7 @@ class Regex:
         return {"type": "string", "minLength": 1, "format": "regex"}
 
 
-@dataclass(frozen=True)
-class Enum:
+class Enum(NamedTuple):
     values: tuple[str, ...]
 
     def check(self, value: object, path: KeyPath, out: Problems) -> object:
@@ -156,8 +170,7 @@ class Enum:
         return {"type": "string", "enum": list(self.values)}
 
 
-@dataclass(frozen=True)
-class Const:
+class Const(NamedTuple):
     value: int
 
     def check(self, value: object, path: KeyPath, out: Problems) -> object:
@@ -173,9 +186,10 @@ _DATE_WHAT = "a date (2026-01-31) or a date and time (2026-01-31T12:00:00Z)"
 _ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9:.]+([Zz]|[+-][0-9]{2}:?[0-9]{2})?)?"
 
 
-@dataclass(frozen=True)
-class Date:
+class Date(_Stateless):
     """A YAML date/datetime or an ISO 8601 string; dates and naive datetimes are UTC."""
+
+    __slots__ = ()
 
     def check(self, value: object, path: KeyPath, out: Problems) -> object:
         parsed = to_utc(value)

@@ -7,13 +7,12 @@ describes itself as JSON Schema.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitward.config.fields import INVALID, JSON, KeyPath, Problems, Str, Type, describe, expected
 
 
-@dataclass(frozen=True)
-class ListOf:
+class ListOf(NamedTuple):
     item: Type
     min_items: int = 0
     what: str = "a list"
@@ -33,8 +32,7 @@ class ListOf:
         return out
 
 
-@dataclass(frozen=True)
-class MapOf:
+class MapOf(NamedTuple):
     key: Str
     value: Type
 
@@ -57,16 +55,14 @@ class MapOf:
         }
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     type: Type
     doc: str
     required: bool = False
     default: object = None  # documentation / schema only; spec.py holds the real defaults
 
 
-@dataclass(frozen=True)
-class Obj:
+class Obj(NamedTuple):
     """A mapping with known keys. Unknown keys are errors: a typo must not disable a rule."""
 
     fields: Mapping[str, Field]

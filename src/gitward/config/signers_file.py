@@ -7,7 +7,6 @@ policy looks a signature's key up to find its one owner).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,17 @@ from gitward.config.signer_table import SIGNER
 from gitward.policy import spec
 
 
-@dataclass
 class SignersResult:
-    signers: spec.Signers = field(default_factory=spec.Signers)
-    certs: list[bytes] = field(default_factory=list)  # armored certificates, for the Keyring
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    files: dict[str, Path] = field(default_factory=dict)  # signer id -> file
+    """What `load_dir` collects (mutable while loading; a plain class is cheap to import)."""
+
+    __slots__ = ("certs", "files", "problems", "signers", "warnings")
+
+    def __init__(self) -> None:
+        self.signers = spec.Signers()
+        self.certs: list[bytes] = []  # armored certificates, for the Keyring
+        self.problems: list[str] = []
+        self.warnings: list[str] = []
+        self.files: dict[str, Path] = {}  # signer id -> file
 
 
 def load_dir(directory: Path, now: datetime | None = None) -> SignersResult:

@@ -11,7 +11,9 @@ two duplicate keys, which would let a second `mode: warn` quietly disable a rule
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import NamedTuple
 
 import yaml
 
@@ -36,10 +38,9 @@ class YamlSyntaxError(Exception):
         super().__init__(f"line {line}: {message}")
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(NamedTuple):
     value: object
-    lines: dict[KeyPath, int] = field(default_factory=dict)
+    lines: Mapping[KeyPath, int] = MappingProxyType({})
     problems: tuple[tuple[KeyPath, str], ...] = ()
 
     def line_of(self, path: KeyPath) -> int:

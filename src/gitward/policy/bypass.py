@@ -8,7 +8,6 @@ Listed but no reason: the violations stay "enforce" and their hints say how to b
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 from gitward.model import Bypass, Violation
@@ -26,12 +25,12 @@ def apply_mode(
     if not found:
         return (), None
     if ctx.rule.mode == "warn":
-        return tuple(dataclasses.replace(v, mode="warn") for v in found), None
+        return tuple(v._replace(mode="warn") for v in found), None
     if not listed(ctx.rule.bypass, ctx.push.pusher, ctx.policy.pusher_groups):
         return tuple(found), None
     reason = (ctx.push.option(REASON_OPTION) or "").strip()
     if not reason:
-        return tuple(dataclasses.replace(v, hint=hints.with_bypass(v.hint)) for v in found), None
+        return tuple(v._replace(hint=hints.with_bypass(v.hint)) for v in found), None
     actor = ctx.push.pusher.name or ""  # `listed` is False for anonymous pushers
-    bypassed = tuple(dataclasses.replace(v, mode="bypassed") for v in found)
+    bypassed = tuple(v._replace(mode="bypassed") for v in found)
     return bypassed, Bypass(ctx.rule.id, ctx.ref, actor, reason)

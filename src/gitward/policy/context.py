@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitward.errors import GitError
 from gitward.model import Commit, Push, RefFacts, Violation
 from gitward.policy.spec import Policy, Rule, Signers
 
 
-@dataclass(frozen=True)
-class RuleContext:
+class RuleContext(NamedTuple):
     policy: Policy
     signers: Signers
     push: Push

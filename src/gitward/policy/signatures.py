@@ -9,7 +9,7 @@ tagger's) e-mail, unless the rule turns that off.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitward.model import Person, SigKind, SignatureCheck, Violation
 from gitward.policy import hints
@@ -25,8 +25,7 @@ KEY_TYPES: dict[SigKind, type[OpenPGPKey] | type[SSHKey]] = {
 KEY_FLAGS = {SigKind.OPENPGP: "--gpg-key", SigKind.SSH: "--ssh-key"}
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     check: str  # "signature" or "committer-email"
     what: str
     hint: str | None = None  # None: the fix is to re-sign (or re-commit as `email`)

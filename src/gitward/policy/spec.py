@@ -6,9 +6,10 @@ sees these. Field defaults here are the documented defaults of the YAML format.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from types import MappingProxyType
+from typing import Literal, NamedTuple
 
 from gitward.policy.globs import ref_matches
 
@@ -17,8 +18,7 @@ Mode = Literal["enforce", "warn"]
 Treatment = Literal["check", "skip"]
 
 
-@dataclass(frozen=True)
-class SignatureRule:
+class SignatureRule(NamedTuple):
     """Every new commit (and annotated tag, on tag refs) must be signed by an allowed signer."""
 
     # Signer ids and `group:<name>` entries allowed to sign for the rule's refs. Empty: nobody
@@ -29,8 +29,7 @@ class SignatureRule:
     tags: bool = True
 
 
-@dataclass(frozen=True)
-class MessageRule:
+class MessageRule(NamedTuple):
     must_match: str | None = None  # regex (Python `re`), searched in the whole message
     must_not_match: str | None = None
     subject_max_length: int | None = None
@@ -42,8 +41,7 @@ class MessageRule:
     reverts: Treatment = "check"
 
 
-@dataclass(frozen=True)
-class RefProtection:
+class RefProtection(NamedTuple):
     block_force_push: bool = False  # non-fast-forward updates
     block_deletion: bool = False
     block_creation: bool = False
@@ -56,8 +54,7 @@ class RefProtection:
     immutable: bool = False  # once created, never moved or deleted (tags)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     refs: tuple[str, ...]  # globs: `*` within one path component, `**` across components
     mode: Mode = "enforce"
@@ -69,8 +66,7 @@ class Rule:
     description: str = ""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     timeout_seconds: float = 4.0
     audit_log: str | None = None  # absolute path after loading; None: <config dir>/audit.jsonl
     signers_dir: str = "signers"  # relative to the policy file's directory until loaded
@@ -79,20 +75,18 @@ class Settings:
     refuse_sha1: bool = True
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     rules: tuple[Rule, ...]
-    settings: Settings = field(default_factory=Settings)
+    settings: Settings = Settings()
     # Pusher groups: name -> pusher names.
-    pusher_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    pusher_groups: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     source: str = "<memory>"  # file path, for messages
 
     def rules_for(self, ref: str) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if any(ref_matches(g, ref) for g in r.refs))
 
 
-@dataclass(frozen=True)
-class KeyValidity:
+class KeyValidity(NamedTuple):
     not_before: datetime | None = None
     not_after: datetime | None = None
     revoked_since: datetime | None = None
@@ -105,27 +99,24 @@ class KeyValidity:
         return self.revoked_since is None or when < self.revoked_since
 
 
-@dataclass(frozen=True)
-class OpenPGPKey:
+class OpenPGPKey(NamedTuple):
     fingerprint: str  # primary key, upper-case hex
     # Signing-capable subkeys (upper-case hex) -> their own expiry (None: no expiry).
-    signing_subkeys: dict[str, datetime | None] = field(default_factory=dict)
+    signing_subkeys: Mapping[str, datetime | None] = MappingProxyType({})
     expires_at: datetime | None = None  # from the certificate's self-signatures
     cert_revoked: bool = False  # the certificate carries a revocation signature
     primary_can_sign: bool = True
     user_emails: tuple[str, ...] = ()
-    validity: KeyValidity = field(default_factory=KeyValidity)
+    validity: KeyValidity = KeyValidity()
 
 
-@dataclass(frozen=True)
-class SSHKey:
+class SSHKey(NamedTuple):
     fingerprint: str  # "SHA256:..." as `ssh-keygen -l` prints it
     public_key: str  # "ssh-ed25519 AAAA... [comment]"
-    validity: KeyValidity = field(default_factory=KeyValidity)
+    validity: KeyValidity = KeyValidity()
 
 
-@dataclass(frozen=True)
-class Signer:
+class Signer(NamedTuple):
     id: str
     name: str
     emails: tuple[str, ...]
@@ -134,8 +125,7 @@ class Signer:
     ssh_keys: tuple[SSHKey, ...] = ()
 
 
-@dataclass(frozen=True)
-class Signers:
+class Signers(NamedTuple):
     signers: tuple[Signer, ...] = ()
 
     def by_id(self, signer_id: str) -> Signer | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import binascii
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # A detached signature is a few hundred bytes; a cap keeps hostile input cheap to reject.
 MAX_ARMORED = 64 * 1024
@@ -18,8 +18,7 @@ _BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,40})-----")
 _HEADER = re.compile(rb"[!-9;-~]+: .*")  # "Key: value" (printable key without ':')
 
 
-@dataclass(frozen=True)
-class Armored:
+class Armored(NamedTuple):
     label: str  # e.g. "PGP SIGNATURE", "SSH SIGNATURE"
     data: bytes  # the decoded binary
     rest: bytes  # whatever followed the END line, whitespace stripped ("" when nothing)

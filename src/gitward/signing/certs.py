@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from pysequoia import Cert
 from pysequoia.packet import Packet, PacketPile, SignatureType, Tag
@@ -27,8 +27,7 @@ _SELF_SIG_TYPES = (
 _EMAIL = re.compile(r"<([^<>\s]+@[^<>\s]+)>\s*$|^([^<>\s]+@[^<>\s]+)$")
 
 
-@dataclass(frozen=True)
-class CertInfo:
+class CertInfo(NamedTuple):
     fingerprint: str  # primary key, upper-case hex
     signing_subkeys: dict[str, datetime | None]  # usable signing subkey fp -> its expiry
     expires_at: datetime | None  # the certificate's (primary key's) expiry
@@ -43,8 +42,7 @@ class CertInfo:
         return self.primary_can_sign or bool(self.signing_subkeys)
 
 
-@dataclass(frozen=True)
-class LoadedCert:
+class LoadedCert(NamedTuple):
     """A parsed certificate plus what a keyring needs to find it by any of its keys."""
 
     cert: Cert

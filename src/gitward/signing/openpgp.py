@@ -10,7 +10,6 @@ through: a second armored block, several signature packets, an inline-signed mes
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pysequoia
@@ -22,12 +21,16 @@ from gitward.signing.certs import CertInfo, LoadedCert, inspect_cert, load_cert
 __all__ = ["CertInfo", "Keyring", "inspect_cert", "verify"]
 
 
-@dataclass(frozen=True, eq=False)
 class _Entry:
-    primary: str
-    cert: pysequoia.Cert
-    store: list[pysequoia.Cert]  # prebuilt answer for pysequoia's key-lookup callback
-    revoked: bool
+    """One certificate in a `Keyring` (compared by identity; a plain class is cheap to import)."""
+
+    __slots__ = ("cert", "primary", "revoked", "store")
+
+    def __init__(self, primary: str, cert: pysequoia.Cert, revoked: bool) -> None:
+        self.primary = primary
+        self.cert = cert
+        self.store = [cert]  # prebuilt answer for pysequoia's key-lookup callback
+        self.revoked = revoked
 
 
 class Keyring:
@@ -38,7 +41,7 @@ class Keyring:
         self._by_keyid: dict[str, list[_Entry]] = {}
         self._infos: dict[str, CertInfo] = {}
         for lc in loaded:
-            entry = _Entry(lc.info.fingerprint, lc.cert, [lc.cert], lc.info.revoked)
+            entry = _Entry(lc.info.fingerprint, lc.cert, lc.info.revoked)
             self._infos[lc.info.fingerprint] = lc.info
             for fpr in lc.key_fprs:
                 self._by_fpr[fpr] = entry

@@ -8,7 +8,7 @@ PURE: no I/O. Malformed input raises `ValueError`; it never reads past the given
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SIGNATURE, ONE_PASS_SIGNATURE, COMPRESSED, LITERAL = 2, 4, 8, 11
 # Packets that may use partial body lengths (RFC 9580 section 4.2.1.4).
@@ -41,8 +41,7 @@ HASH_NAMES = {
 WEAK_HASHES = frozenset({1, 2, 3})
 
 
-@dataclass(frozen=True)
-class Packet:
+class Packet(NamedTuple):
     tag: int
     body: bytes
     raw: bytes  # header + body exactly as found (what pysequoia gets to parse again)
@@ -52,8 +51,7 @@ class Packet:
         return _TAG_NAMES.get(self.tag, f"tag {self.tag}")
 
 
-@dataclass(frozen=True)
-class SignatureFields:
+class SignatureFields(NamedTuple):
     version: int
     sig_type: int  # 0x00 binary document, 0x01 text document, ...
     pk_algo: int

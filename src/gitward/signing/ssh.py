@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitward.model import SigKind, SignatureCheck
 from gitward.signing import armor
@@ -24,8 +24,7 @@ _HASHES = (b"sha256", b"sha512")
 MIN_RSA_BITS = 2048
 
 
-@dataclass(frozen=True)
-class SSHPublicKey:
+class SSHPublicKey(NamedTuple):
     key_type: str
     blob_b64: str
     comment: str
