@@ -282,3 +282,15 @@ def test_gpg_signed_commits_from_real_git_are_verified(
     sig = push.commits[head].signature
     assert (sig.kind, sig.good) == (SigKind.OPENPGP, True), sig.problem
     assert sig.key_fingerprint == gwkeys.fingerprint("alice")
+
+
+def test_refs_a_rule_excludes_do_not_count_as_protected_by_it(bare: Path) -> None:
+    # Parked on an excluded branch, the commit is new to the rule when it reaches a ref the
+    # rule covers: excluded refs are outside the rule, like unprotected ones.
+    broad = Rule(id="branches", refs=("refs/heads/**",), exclude_refs=("refs/heads/parking/*",))
+    base = chain(bare, 1)
+    set_ref(bare, "refs/heads/main", base[-1])
+    parked = commit(bare, "parked\n", [base[-1]])
+    set_ref(bare, "refs/heads/parking/x", parked)
+    push = run(bare, [RefUpdate(ZERO, parked, "refs/heads/feature")], [broad])
+    assert push.refs[0].commits_by_rule["branches"] == (parked,)

@@ -268,3 +268,18 @@ def test_anonymous_never_bypasses_even_a_list_naming_the_empty_name(pusher: str 
     verdict = evaluate(policy, Signers(), p)
     assert [(v.rule_id, v.mode) for v in verdict.violations] == [("r/force-push", "enforce")]
     assert verdict.bypasses == ()
+
+
+def test_exclude_refs_leave_refs_out_of_a_broad_rule() -> None:
+    broad = Rule(
+        "conventional",
+        ("refs/heads/**",),
+        mode="warn",
+        messages=MessageRule(conventional_commits=True),
+        exclude_refs=("refs/heads/main", "refs/heads/release/*"),
+    )
+    policy = Policy((broad,))
+    assert policy.rules_for("refs/heads/feature/x") == (broad,)
+    assert policy.rules_for("refs/heads/release/1.0/fix") == (broad,)  # `*`: one component
+    assert policy.rules_for("refs/heads/main") == ()
+    assert policy.rules_for("refs/heads/release/1.0") == ()

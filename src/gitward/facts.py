@@ -30,7 +30,6 @@ from gitward.model import (
     SignatureCheck,
     Tag,
 )
-from gitward.policy.globs import ref_matches
 from gitward.policy.spec import Policy, Rule
 
 if TYPE_CHECKING:
@@ -155,10 +154,7 @@ class _Ranges:
             exclude: tuple[str, ...] = (update.old,)  # `gitward check A..B`: exactly A..B
         else:
             if rule.id not in self._protected:
-                globs = rule.refs
-                self._protected[rule.id] = [
-                    r for r in self._refs if any(ref_matches(g, r) for g in globs)
-                ]
+                self._protected[rule.id] = [r for r in self._refs if rule.matches(r)]
             # Current tips, the updated ref's own old tip included (pre-receive runs before
             # refs move). `gitward check B` asks about B as if REF were created there.
             skip = update.ref if self._ranges else None

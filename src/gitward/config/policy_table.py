@@ -102,6 +102,10 @@ RULE = Obj(
             "Ref globs: `*` matches within one path component, `**` across components.",
             required=True,
         ),
+        "exclude_refs": Field(
+            ListOf(Str("a ref glob starting with refs/", GLOB)),
+            "Ref globs this rule never applies to, even when `refs` matches them.",
+        ),
         "mode": Field(
             Enum(("enforce", "warn")),
             "enforce: refuse the push; warn: report only.",

@@ -64,6 +64,14 @@ class Rule(NamedTuple):
     # Pusher names / `group:<name>` who may bypass this rule with `-o gitward.reason=...`.
     bypass: tuple[str, ...] = ()
     description: str = ""
+    # Globs this rule never applies to, even when `refs` matches (GitHub rulesets' "exclude").
+    exclude_refs: tuple[str, ...] = ()
+
+    def matches(self, ref: str) -> bool:
+        """True when one of `refs` matches `ref` and none of `exclude_refs` does."""
+        return any(ref_matches(g, ref) for g in self.refs) and not any(
+            ref_matches(g, ref) for g in self.exclude_refs
+        )
 
 
 class Settings(NamedTuple):
@@ -83,7 +91,7 @@ class Policy(NamedTuple):
     source: str = "<memory>"  # file path, for messages
 
     def rules_for(self, ref: str) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if any(ref_matches(g, ref) for g in r.refs))
+        return tuple(r for r in self.rules if r.matches(ref))
 
 
 class KeyValidity(NamedTuple):
