@@ -4,9 +4,9 @@
 
 Builds its own repositories in a temp dir with fresh throwaway keys, then prints one line per
 figure with the ratio against its target:
-  openpgp-10k  hook median vs `git log --format=%G?` median over the same commits (>= 25x),
+  openpgp      hook median vs `git log --format=%G?` median over the same commits (>= 25x),
                hook peak RSS (< 200 MB)
-  ssh-10k      the same with SSH signatures and gpg.ssh.allowedSignersFile
+  ssh          the same with SSH signatures and gpg.ssh.allowedSignersFile
   one-commit   real `git push` of one signed commit: hook added wall time over a no-op hook
                (< 150 ms median)
 """
@@ -207,10 +207,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         ok = True
         if "openpgp" in only:
-            ok &= bulk("openpgp-10k", root, cfg, pgp, args, [], {"GNUPGHOME": str(gnupg)})
+            ok &= bulk("openpgp", root, cfg, pgp, args, [], {"GNUPGHOME": str(gnupg)})
         if "ssh" in only:
             ok &= bulk(
-                "ssh-10k", root, cfg, ssh, args, ["-c", f"gpg.ssh.allowedSignersFile={allowed}"], {}
+                "ssh", root, cfg, ssh, args, ["-c", f"gpg.ssh.allowedSignersFile={allowed}"], {}
             )
         if "push" in only:
             ok &= one_commit(root, cfg, pgp, args)
