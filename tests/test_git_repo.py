@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from gwrepo import chain, commit, git, git_env, init, set_ref, tmpdir, write_object
 
-from gitward import git as git_module
+from gitward import catfile
 from gitward.deadline import Deadline
 from gitward.errors import BudgetExceeded, GitError
 from gitward.git import Repo
@@ -55,11 +55,11 @@ def test_read_objects_streams_many_objects_through_one_process(bare: Path) -> No
     oids = chain(bare, 400)  # > 4 KiB of requests: the writer thread path
     with Repo(bare) as repo:
         got = list(repo.read_objects(oids))
-        first = repo._batch
+        first = repo._catfile._proc
         assert [o for o, _, _ in got] == oids
         assert all(t == "commit" and b"\n\nc " in raw for _, t, raw in got)
         assert repo.object_type(oids[0]) == "commit"
-        assert repo._batch is first  # still the same long-lived process
+        assert repo._catfile._proc is first  # still the same long-lived process
 
 
 def test_missing_objects_fail_closed_and_the_next_read_still_works(bare: Path) -> None:
@@ -201,7 +201,7 @@ def test_blob_contents_are_skipped_and_huge_commits_refused(
         got = list(repo.read_objects([blob, c]))
         assert got[0] == (blob, "blob", b"")
         assert got[1][1] == "commit"
-        monkeypatch.setattr(git_module, "MAX_OBJECT", 1000)
+        monkeypatch.setattr(catfile, "MAX_OBJECT", 1000)
         with pytest.raises(GitError, match="larger than"):
             list(repo.read_objects([c]))
         monkeypatch.undo()

@@ -27,14 +27,9 @@ from gwrepo import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitward import gitobjects
-from gitward.gitobjects import (
-    parse_commit,
-    parse_person,
-    parse_tag,
-    split_signed_commit,
-    split_signed_tag,
-)
+from gitward import gitsig
+from gitward.gitobjects import parse_commit, parse_person, parse_tag
+from gitward.gitsig import split_signed_commit, split_signed_tag
 from gitward.model import Person
 
 T1 = "a" * 40
@@ -292,9 +287,9 @@ def test_the_fast_path_agrees_with_gits_line_walk(
     lines: list[bytes], tail: bytes, fmt: str
 ) -> None:
     raw = b"\n".join(lines) + tail
-    head, rest = gitobjects._split_head(raw)
-    header = gitobjects.SIGNATURE_HEADERS[fmt] + b" "
-    assert split_signed_commit(raw, fmt) == gitobjects._split_signed_commit_walk(head, rest, header)
+    head, rest = gitsig.split_head(raw)
+    header = gitsig.SIGNATURE_HEADERS[fmt] + b" "
+    assert split_signed_commit(raw, fmt) == gitsig._split_signed_commit_walk(head, rest, header)
 
 
 @settings(max_examples=500, deadline=None)

@@ -39,6 +39,7 @@ FORBIDDEN = (
     "jsonschema",
     "argparse",
     "gitward.signers_edit",
+    "gitward.signers_add",
 )
 
 PROBE = """

@@ -13,7 +13,7 @@ import gwkeys
 import pytest
 from pysequoia.packet import PacketPile, Tag
 
-from gitward import config, signers_edit
+from gitward import config, signers_add
 from gitward.cli import main
 from gitward.config import signers_file
 from gitward.errors import SignerEditError
@@ -235,7 +235,7 @@ def test_remove_is_refused_while_the_policy_needs_the_signer(
 
 def test_a_second_editor_waits_then_fails(cfg: Path) -> None:
     located = config.locate(cfg)
-    new = signers_edit.NewSigner(
+    new = signers_add.NewSigner(
         "carol",
         "Carol",
         ("carol@example.com",),
@@ -247,11 +247,11 @@ def test_a_second_editor_waits_then_fails(cfg: Path) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX)
         started = time.monotonic()
         with pytest.raises(SignerEditError, match="another signer edit is in progress"):
-            signers_edit.add(located, new, lock_timeout=0.3)
+            signers_add.add(located, new, lock_timeout=0.3)
         assert time.monotonic() - started >= 0.3
         # Released while the second editor waits: it then goes ahead.
         threading.Timer(0.2, fcntl.flock, (fd, fcntl.LOCK_UN)).start()
-        signers_edit.add(located, new, lock_timeout=5)
+        signers_add.add(located, new, lock_timeout=5)
     finally:
         os.close(fd)
     assert (cfg / "signers" / "carol.yaml").exists()

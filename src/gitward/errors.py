@@ -35,3 +35,7 @@ class BudgetExceeded(GitwardError):
 
 class SignerEditError(GitwardError):
     """A signer-list edit was refused (bad key, duplicate id, lock held...)."""
+
+
+class BadInput(GitwardError):
+    """git sent the hook a line that is not `old new ref` (or arguments it does not take)."""

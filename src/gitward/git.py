@@ -15,25 +15,18 @@ GitPython is deliberately not used here: importing it costs ~117 ms on every pus
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
-import threading
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO
 
+from gitward.catfile import CatFile
 from gitward.deadline import Deadline
 from gitward.errors import BudgetExceeded, GitError
 
 # Variables that would point git at another repository than `Repo.path`. Dropped from the
 # inherited environment (git discovers the repository from `path`) unless passed explicitly.
 _LOCATION_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX")
-# Below this many request bytes, writing to cat-file cannot block (the pipe holds it all).
-_SMALL_REQUEST = 4096
-_CHECK_EVERY = 100
-# Larger commits or tags are refused (no real one comes close; a hostile one costs memory).
-MAX_OBJECT = 32 * 2**20
 
 
 def _one_line(data: bytes | str | None) -> str:
@@ -63,8 +56,7 @@ class Repo:
         self.env: dict[str, str] = base
         self.deadline = deadline or Deadline.unlimited()
         self._format: str | None = None
-        self._batch: subprocess.Popen[bytes] | None = None
-        self._reading = False
+        self._catfile = CatFile(self.path, self.env)
 
     def __enter__(self) -> Repo:
         return self
@@ -74,17 +66,7 @@ class Repo:
 
     def close(self) -> None:
         """Stop the `git cat-file --batch` process, if one was started."""
-        proc, self._batch = self._batch, None
-        if proc is not None:
-            if proc.stdin is not None:
-                proc.stdin.close()
-            try:
-                proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+        self._catfile.close()
 
     # -- one-shot commands -------------------------------------------------------------------
 
@@ -185,116 +167,6 @@ class Repo:
         self, oids: Sequence[str], deadline: Deadline | None = None
     ) -> Generator[tuple[str, str, bytes], None, None]:
         """Yield `(oid, type, content)` for each full object id, in order, through one
-        long-lived `git cat-file --batch`. A missing object raises `GitError` (fail closed).
-        The content of trees and blobs is not kept (b""), see `_read_one`.
-
-        Requests that could fill the pipe are written by a helper thread, so git never blocks
-        writing answers we are not reading yet (no deadlock); an alarm kills git when the
-        deadline passes, which ends a blocked read. Stopping the iteration early discards
-        the process (its pipe still holds answers) and the next call starts a new one."""
-        if not oids:
-            return
-        for oid in oids:
-            if not oid.isalnum():  # no whitespace: one request per line
-                raise GitError(f"refusing odd object name {oid!r}")
-        if self._reading:
-            raise GitError("objects are already being read (finish one read_objects first)")
-        dl = deadline or self.deadline
-        dl.check("reading objects")
-        proc = self._batch_proc()
-        stdin, stdout = proc.stdin, proc.stdout
-        if stdin is None or stdout is None:  # pragma: no cover  # Popen(PIPE) sets both
-            raise GitError("git cat-file has no pipes")
-        alarm = dl.alarm(proc.kill)
-        writer = _write_request(stdin, "".join(f"{oid}\n" for oid in oids).encode())
-        complete = False
-        self._reading = True
-        try:
-            for i, oid in enumerate(oids):
-                if i % _CHECK_EVERY == 0:
-                    dl.check("reading objects")
-                try:
-                    item = _read_one(stdout, oid)
-                except GitError:
-                    if alarm.fired:
-                        raise BudgetExceeded("timed out reading objects") from None
-                    raise
-                yield item
-            complete = True
-        finally:
-            self._reading = False
-            alarm.cancel()
-            if not complete:
-                self._discard_batch()
-            if writer is not None:
-                writer.join()
-
-    def _batch_proc(self) -> subprocess.Popen[bytes]:
-        if self._batch is None or self._batch.poll() is not None:
-            try:
-                self._batch = subprocess.Popen(
-                    ["git", "cat-file", "--batch"],
-                    cwd=self.path,
-                    env=self.env,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                )
-            except OSError as exc:
-                raise GitError(f"cannot run git: {exc.strerror or exc}") from None
-        return self._batch
-
-    def _discard_batch(self) -> None:
-        proc, self._batch = self._batch, None
-        if proc is not None:
-            proc.kill()
-            proc.wait()
-            for pipe in (proc.stdin, proc.stdout):
-                if pipe is not None:
-                    # A broken pipe to a killed process: nothing left to flush.
-                    with contextlib.suppress(OSError):
-                        pipe.close()
-
-
-def _read_one(stdout: IO[bytes], oid: str) -> tuple[str, str, bytes]:
-    """One `<oid> SP <type> SP <size> LF <content> LF` answer (git-cat-file(1), BATCH OUTPUT).
-
-    Only commits and tags are kept (up to `MAX_OBJECT` bytes, else `GitError`): gitward never
-    needs a tree's or blob's content, and a ref pushed at a huge blob must not fill memory."""
-    header = stdout.readline()
-    if not header.endswith(b"\n"):
-        raise GitError("git cat-file stopped before answering")
-    parts = header.split()
-    if len(parts) == 2 and parts[1] == b"missing":
-        raise GitError(f"object {oid} is missing from the repository")
-    if len(parts) != 3 or parts[0].decode("ascii", "replace") != oid or not parts[2].isdigit():
-        raise GitError(f"unexpected answer from git cat-file for {oid}")
-    kind, size = parts[1].decode("ascii", "replace"), int(parts[2])
-    if kind in ("commit", "tag"):
-        if size > MAX_OBJECT:
-            raise GitError(f"{kind} {oid} is larger than {MAX_OBJECT // 2**20} MiB")
-        body = stdout.read(size)
-        got = len(body)
-    else:
-        body, got = b"", 0
-        while got < size and (chunk := stdout.read(min(size - got, 1 << 16))):
-            got += len(chunk)
-    if got != size or stdout.read(1) != b"\n":
-        raise GitError(f"object {oid} was cut short")
-    return oid, kind, body
-
-
-def _write_request(stdin: IO[bytes], request: bytes) -> threading.Thread | None:
-    def write() -> None:
-        try:
-            stdin.write(request)
-            stdin.flush()
-        except (BrokenPipeError, ValueError, OSError):
-            pass  # git died; the reader sees end of file and reports it
-
-    if len(request) <= _SMALL_REQUEST:
-        write()
-        return None
-    thread = threading.Thread(target=write, name="gitward-cat-file-writer", daemon=True)
-    thread.start()
-    return thread
+        long-lived `git cat-file --batch` (`catfile.CatFile`). A missing object raises
+        `GitError` (fail closed). The content of trees and blobs is not kept (b"")."""
+        return self._catfile.read(oids, deadline or self.deadline)

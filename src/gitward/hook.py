@@ -6,64 +6,40 @@ environment -> facts.gather -> policy.engine.evaluate -> one audit log line -> t
 stderr.
 
 Fail closed: whatever goes wrong (policy unreadable, verifier missing, object unreadable, time
-budget exceeded, a bug) refuses the push with ONE line on stderr and never a traceback. The
-details go to the admin's error log `gitward-errors.log` next to the audit log, which gets an
-"error" line. When the policy cannot be read at all (so the audit log's place is unknown), both
-go to $GITWARD_LOG_DIR, else to the repository's directory ($GIT_DIR), the audit line as
-`gitward-audit.jsonl`.
+budget exceeded, a bug) refuses the push with ONE line on stderr and never a traceback; the
+details go to the admin's logs (`hookfail`).
 
 Two clocks bound a run: the `Deadline` every git call honours, and an interval timer slightly
-above the budget whose handler raises wherever the code is stuck (both refuse the push).
+above the budget whose handler raises wherever the code is stuck (`backstop`; both refuse).
 """
 
 from __future__ import annotations
 
 import io
 import os
-import signal
 import sys
-import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from gitward import report
-from gitward.errors import BudgetExceeded, ConfigError, GitError, GitwardError, VerifierUnavailable
+from gitward.backstop import BACKSTOP_MARGIN, Rearm, backstop
+from gitward.errors import BadInput
+from gitward.hookfail import fail
 from gitward.model import RefUpdate, Verdict
 from gitward.pusher import Origin, detect, push_options
 
 if TYPE_CHECKING:
     from gitward.config import LoadedConfig
 
-# The timer fires this long after the budget: the Deadline should stop work first (with a
-# better message); the timer catches whatever does not check the Deadline.
-BACKSTOP_MARGIN = 0.25
 DEFAULT_BUDGET = 4.0  # until the policy, which sets the real budget, is loaded
 QUARANTINE_VARS = (
     "GIT_OBJECT_DIRECTORY",
     "GIT_ALTERNATE_OBJECT_DIRECTORIES",
     "GIT_QUARANTINE_PATH",
 )
-ERROR_LOG = "gitward-errors.log"
-FALLBACK_AUDIT = "gitward-audit.jsonl"
-
-# What the pusher is told, by exception type (most specific first along the MRO).
-WHAT: dict[type[BaseException], str] = {
-    ConfigError: "the gitward policy on the server cannot be loaded",
-    VerifierUnavailable: "a signature verifier is missing on the server",
-    ImportError: "a library gitward needs is missing on the server",
-    GitError: "gitward could not read the pushed objects",
-    BudgetExceeded: "the check ran out of its time budget",
-    OSError: "gitward hit a file system error on the server (audit log?)",
-}
-
-
-class BadInput(GitwardError):
-    """git sent a line that is not `old new ref`."""
 
 
 class Attempt:
@@ -113,13 +89,13 @@ def main(
     err = stderr if stderr is not None else sys.stderr
     attempt = Attempt(env, time.monotonic(), datetime.now(UTC))
     try:
-        with _backstop(DEFAULT_BUDGET) as rearm:
+        with backstop(DEFAULT_BUDGET) as rearm:
             config = _config_option(list(argv or []))
             attempt.config = config or env.get("GITWARD_CONFIG") or None
             text = (stdin if stdin is not None else _real_stdin()).read()
             return _run(attempt, text, err, rearm)
     except BaseException as exc:  # fail closed on anything, even SystemExit
-        _fail(attempt, exc, err)
+        fail(attempt, exc, err)
         return 1
 
 
@@ -139,7 +115,7 @@ def _real_stdin() -> TextIO:
     return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape")
 
 
-def _run(attempt: Attempt, text: str, err: TextIO, rearm: _Rearm) -> int:
+def _run(attempt: Attempt, text: str, err: TextIO, rearm: Rearm) -> int:
     # Imported here, inside main's try: a missing library (pysequoia, PyYAML) must refuse the
     # push with one line like any other failure, not crash with a traceback at import time.
     from gitward import audit, facts  # noqa: PLC0415
@@ -182,93 +158,3 @@ def _run(attempt: Attempt, text: str, err: TextIO, rearm: _Rearm) -> int:
     err.write("".join(line + "\n" for line in report.render(verdict, checked)))
     err.flush()
     return 0 if verdict.allowed else 1
-
-
-def describe(exc: BaseException, budget: float) -> str:
-    """The pusher's one-line explanation of a failure (no details: those are the admin's)."""
-    for cls in type(exc).__mro__:
-        if cls in WHAT:
-            what = WHAT[cls]
-            return f"{what} ({budget:g} s)" if cls is BudgetExceeded else what
-    if isinstance(exc, BadInput):
-        return "git sent input gitward cannot read"
-    return "gitward hit an internal error"
-
-
-def _fail(attempt: Attempt, exc: BaseException, err: TextIO) -> None:
-    """Refuse with one line; log the traceback and an "error" audit line (best effort)."""
-    what = describe(exc, attempt.budget)
-    try:
-        err.write(report.refusal_line(what) + "\n")
-        err.flush()
-    except Exception:  # noqa: S110  # nowhere left to tell; git still sees exit 1
-        pass
-    folder, audit_path = _log_places(attempt)
-    import traceback  # noqa: PLC0415  # only failures need it (~2.5 ms at start-up)
-
-    details = "".join(traceback.format_exception(exc))
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with (folder / ERROR_LOG).open("a", encoding="utf-8", errors="backslashreplace") as log:
-            log.write(f"--- {stamp} {attempt.git_dir}: push refused: {what}\n{details}")
-    except Exception:  # noqa: S110  # logging must never turn a refusal into a crash
-        pass
-    try:
-        from gitward import audit  # noqa: PLC0415  # see _run
-
-        audit.append(audit_path, attempt.record("error", 0, None, f"{what}: {exc}"[:2000]))
-    except Exception:  # noqa: S110
-        pass
-
-
-def _log_places(attempt: Attempt) -> tuple[Path, Path]:
-    """(folder of the error log, audit log) for a failed run: next to the configured audit
-    log when the policy loaded, or at least its settings parse; else $GITWARD_LOG_DIR, else
-    the repository's directory (with `FALLBACK_AUDIT` as the audit log)."""
-    if attempt.loaded is not None:
-        return attempt.loaded.audit_log.parent, attempt.loaded.audit_log
-    try:
-        from gitward.config import locate  # noqa: PLC0415  # see _run
-
-        located = locate(attempt.config)
-        if located.settings_ok:
-            return located.audit_log.parent, located.audit_log
-    except Exception:  # noqa: S110  # unreadable policy: fall back below
-        pass
-    folder = Path(attempt.env.get("GITWARD_LOG_DIR") or attempt.git_dir)
-    return folder, folder / FALLBACK_AUDIT
-
-
-class _Rearm:
-    """Re-arms the backstop timer (a no-op outside the main thread)."""
-
-    def __init__(self, armed: bool) -> None:
-        self.armed = armed
-
-    def __call__(self, seconds: float) -> None:
-        if self.armed:
-            signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.0))
-
-
-def _on_alarm(signum: int, frame: FrameType | None) -> None:
-    raise BudgetExceeded("stopped by the backstop timer")
-
-
-@contextmanager
-def _backstop(seconds: float) -> Iterator[_Rearm]:
-    """Arm SIGALRM `seconds + margin` from now; restore the previous handler on exit.
-
-    Signal handlers only run in the main thread; elsewhere (a test calling `main` from a
-    thread) the Deadline alone bounds the run."""
-    if threading.current_thread() is not threading.main_thread():
-        yield _Rearm(False)
-        return
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    rearm = _Rearm(True)
-    try:
-        rearm(seconds + BACKSTOP_MARGIN)
-        yield rearm
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)

@@ -1,4 +1,4 @@
-"""`gitward signers add/remove/revoke`: edits of the signer files that keep them reviewable.
+"""`gitward signers remove/revoke` and what every signer edit shares (`signers_add` adds).
 
 Every edit runs under the signers directory's lock, checks its input (keys admitted by
 `config.keycheck`), renders the new file with ruamel.yaml's round-trip mode (comments and layout
@@ -12,31 +12,23 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from gitward import audit
-from gitward.config import Located, files, keycheck, reference_problems, roundtrip, signers_file
-from gitward.config.fields import to_utc
+from gitward.config import Located, files, reference_problems, roundtrip, signers_file
+from gitward.config.dates import to_utc
 from gitward.errors import SignerEditError
 from gitward.policy import spec
 
 
-class NewSigner(NamedTuple):
-    id: str
-    name: str
-    emails: tuple[str, ...]
-    groups: tuple[str, ...] = ()
-    gpg_keys: tuple[tuple[str, bytes], ...] = ()  # (file name for messages, key data)
-    ssh_keys: tuple[tuple[str, str], ...] = ()  # (file name for messages, public key line)
-
-
-def _precheck(located: Located) -> None:
+def precheck(located: Located) -> None:
+    """Refuse an edit while the policy's settings (which place the audit log) are broken."""
     if not located.settings_ok:
         bad = [p for p in located.problems if ": settings" in p]
         raise SignerEditError("fix the policy's settings first: " + "; ".join(bad))
 
 
-def _record(
+def audit_or_undo(
     located: Located,
     event: str,
     signer: str,
@@ -44,6 +36,7 @@ def _record(
     actor: str | None,
     undo: Callable[[], None],
 ) -> None:
+    """Append the edit's audit record; when that fails, `undo()` the edit and refuse."""
     record = {
         "time": audit.now(),
         "event": event,
@@ -61,78 +54,9 @@ def _record(
         ) from None
 
 
-def _owners(signers: spec.Signers) -> dict[str, str]:
+def key_owners(signers: spec.Signers) -> dict[str, str]:
+    """Key fingerprint -> id of the signer it belongs to."""
     return {f: s.id for s in signers.signers for f in signers_file.key_fingerprints(s)}
-
-
-def add(
-    located: Located,
-    new: NewSigner,
-    *,
-    allow_email_mismatch: bool = False,
-    now: datetime | None = None,
-    actor: str | None = None,
-    lock_timeout: float = 5.0,
-) -> Path:
-    """Create `<signers_dir>/<id>.yaml` (and `keys/<FPR>.asc`); returns the signer file."""
-    _precheck(located)
-    now = now or datetime.now(UTC)
-    directory = located.signers_dir
-    target = roundtrip.signer_file(directory, new.id)
-    with files.edit_lock(directory, lock_timeout):
-        if target.exists():
-            raise SignerEditError(f"signer {new.id!r} already exists ({target})")
-        existing = signers_file.load_dir(directory, now)
-        if existing.problems:
-            raise SignerEditError("fix the signer files first:\n" + "\n".join(existing.problems))
-        owners = _owners(existing.signers)
-        certs = [
-            (
-                keycheck.check_openpgp(
-                    label, data, new.emails, now, allow_email_mismatch=allow_email_mismatch
-                ),
-                data,
-            )
-            for label, data in new.gpg_keys
-        ]
-        sshs = [(keycheck.check_ssh(label, line), line) for label, line in new.ssh_keys]
-        fprs = [i.fingerprint for i, _ in certs] + [k.fingerprint for k, _ in sshs]
-        for fpr in fprs:
-            if fpr in owners:
-                raise SignerEditError(f"key {fpr} already belongs to signer {owners[fpr]!r}")
-            if fprs.count(fpr) > 1:
-                raise SignerEditError(f"key {fpr} was given twice")
-        data: dict[str, object] = {"id": new.id, "name": new.name, "emails": list(new.emails)}
-        if new.groups:
-            data["groups"] = list(new.groups)
-        if certs:
-            data["openpgp"] = [{"fingerprint": i.fingerprint} for i, _ in certs]
-        if sshs:
-            data["ssh"] = [{"key": line.strip()} for _, line in sshs]
-        header = (
-            f"# Signer {new.id}: added with `gitward signers add` on {now:%Y-%m-%d}.\n"
-            "# Comments and layout are kept by later CLI edits.\n"
-        )
-        text = roundtrip.render_new(header, data)
-        roundtrip.check_rendered(target, text)
-        key_files = [directory / "keys" / f"{i.fingerprint}.asc" for i, _ in certs]
-        for key_file, (_, raw) in zip(key_files, certs, strict=True):
-            files.atomic_write(key_file, keycheck.armored(raw))
-        files.atomic_write(target, text.encode("utf-8"))
-
-        def undo() -> None:
-            for f in (target, *key_files):
-                f.unlink(missing_ok=True)
-
-        details = {
-            "name": new.name,
-            "emails": list(new.emails),
-            "groups": list(new.groups),
-            "keys": fprs,
-            "file": str(target),
-        }
-        _record(located, "signers.add", new.id, details, actor, undo)
-    return target
 
 
 def remove(
@@ -143,7 +67,7 @@ def remove(
     Refused when the policy names the signer (or it is the last member of a group the policy
     names): the hook would then refuse every push, since a broken policy is never applied.
     """
-    _precheck(located)
+    precheck(located)
     directory = located.signers_dir
     target = roundtrip.signer_file(directory, signer_id)
     with files.edit_lock(directory, lock_timeout):
@@ -161,7 +85,7 @@ def remove(
             )
         gone = signers_file.openpgp_fingerprints(text)
         files.durable_unlink(target)
-        _record(
+        audit_or_undo(
             located,
             "signers.remove",
             signer_id,
@@ -169,7 +93,7 @@ def remove(
             actor,
             lambda: files.atomic_write(target, text.encode("utf-8")),
         )
-        still_used = _owners(rest)
+        still_used = key_owners(rest)
         for fpr in gone:
             if fpr not in still_used:
                 (directory / "keys" / f"{fpr}.asc").unlink(missing_ok=True)
@@ -190,7 +114,7 @@ def revoke(
     `key` is an OpenPGP primary fingerprint (spaces allowed) or an SSH `SHA256:` fingerprint.
     Revocation can only move earlier: moving it later would make signatures valid again.
     """
-    _precheck(located)
+    precheck(located)
     when: date | datetime = since or datetime.now(UTC).replace(microsecond=0)
     instant = to_utc(when)
     if instant is None:  # to_utc accepts every date and datetime; fail closed regardless
@@ -217,7 +141,7 @@ def revoke(
         new_text = roundtrip.edit(target, text, change)
         roundtrip.check_rendered(target, new_text)
         files.atomic_write(target, new_text.encode("utf-8"))
-        _record(
+        audit_or_undo(
             located,
             "signers.revoke",
             signer_id,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from gitward.git import Repo
-    from gitward.model import RefUpdate, Violation
+    from gitward.model import RefUpdate
 
 HELP = "evaluate the policy on existing history (no push needed)"
 # Checks that judge the act of pushing, not the commits: meaningless on existing history.
@@ -31,7 +31,6 @@ PUSH_ONLY = frozenset(
     {"force-push", "deletion", "creation", "pusher", "ref-name", "immutable", "anonymous",
      "replace-refs"}
 )  # fmt: skip
-PROGRESS_FROM = 500  # commits; shorter ranges finish before a progress line would help
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -69,6 +68,7 @@ def check(
     err: TextIO,
 ) -> int:
     """Evaluate `rev_range`, print the report to `out`; raises GitwardError on failures."""
+    from gitward.cli import check_report  # noqa: PLC0415
     from gitward.config import load  # noqa: PLC0415  # the dispatcher imports us for --help
     from gitward.deadline import Deadline  # noqa: PLC0415
     from gitward.facts import gather  # noqa: PLC0415
@@ -79,7 +79,7 @@ def check(
     loaded = load(config)
     with Repo(Path(repo_path)) as repo:
         update = _update(repo, rev_range, ref)
-        progress = _Progress(err) if err.isatty() else None
+        progress = check_report.Progress(err) if err.isatty() else None
         push = gather(
             repo,
             [update],
@@ -97,10 +97,12 @@ def check(
     found = [v for v in verdict.violations if v.rule_id.rsplit("/", 1)[-1] not in PUSH_ONLY]
     allowed = not any(v.mode == "enforce" for v in found)
     if as_json:
-        json.dump(_as_json(update, rev_range, len(push.commits), found, allowed), out, indent=2)
+        result = check_report.json_result(update, rev_range, len(push.commits), found, allowed)
+        json.dump(result, out, indent=2)
         out.write("\n")
     else:
-        out.writelines(line + "\n" for line in _human(update, len(push.commits), found))
+        lines = check_report.text_lines(update, len(push.commits), found)
+        out.writelines(line + "\n" for line in lines)
     return 0 if allowed else 1
 
 
@@ -134,68 +136,3 @@ def _resolve(repo: Repo, rev: str) -> str:
         return repo.rev_parse(rev)
     except GitError:
         raise GitError(f"unknown revision {rev!r} in {repo.path}") from None
-
-
-def _as_json(
-    update: RefUpdate, rev_range: str, checked: int, found: list[Violation], allowed: bool
-) -> dict[str, object]:
-    return {
-        "allowed": allowed,
-        "ref": update.ref,
-        "range": rev_range,
-        "commits_checked": checked,
-        "violations": [
-            {
-                "rule_id": v.rule_id,
-                "ref": v.ref,
-                "oid": v.oid,
-                "message": v.message,
-                "hint": v.hint,
-                "mode": v.mode,
-            }
-            for v in found
-        ],
-    }
-
-
-def _human(update: RefUpdate, checked: int, found: list[Violation]) -> list[str]:
-    from gitward.sanitize import clean  # noqa: PLC0415
-
-    lines: list[str] = []
-    for v in found:
-        where = f" {v.oid[:10]}" if v.oid else ""
-        mode = "" if v.mode == "enforce" else f" ({v.mode}: not blocking)"
-        lines.append(f"{clean(v.rule_id, 80)}{where} {clean(v.ref, 120)}{mode}")
-        lines.append(f"  {clean(v.message, 400)}")
-        if v.hint:
-            lines.append(f"  fix: {clean(v.hint, 400)}")
-        lines.append("")
-    blocking = sum(v.mode == "enforce" for v in found)
-    commits = f"{checked} commit{'s' * (checked != 1)} checked for {clean(update.ref, 120)}"
-    if not found:
-        lines.append(f"OK: {commits}, no problems")
-    else:
-        lines.append(
-            f"{'REFUSED' if blocking else 'OK'}: {commits}: {blocking} blocking, "
-            f"{len(found) - blocking} not blocking"
-        )
-    return lines
-
-
-class _Progress:
-    """`checked 4200/10000 commits` rewritten in place on a terminal, for long ranges."""
-
-    def __init__(self, err: TextIO) -> None:
-        self._err = err
-        self._shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if total >= PROGRESS_FROM:
-            self._err.write(f"\rchecked {done}/{total} commits")
-            self._err.flush()
-            self._shown = True
-
-    def done(self) -> None:
-        if self._shown:
-            self._err.write("\r\x1b[K")  # erase the progress line
-            self._err.flush()

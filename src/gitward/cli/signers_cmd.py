@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from gitward.config import Located
-    from gitward.policy.spec import KeyValidity, Signer, Signers
 
 HELP = "list, show, add, remove or revoke allowed signers (edits are audited)"
 
@@ -88,11 +81,13 @@ def run(args: argparse.Namespace) -> int:
 
     located = config.locate(args.config)
     if args.action in ("list", "show"):
-        return _read(args, located)
-    from gitward import signers_edit as edit  # noqa: PLC0415  # ruamel: edits only
+        from gitward.cli import signers_view  # noqa: PLC0415
+
+        return signers_view.read(args, located)
+    from gitward import signers_add, signers_edit  # noqa: PLC0415  # ruamel: edits only
 
     if args.action == "add":
-        new = edit.NewSigner(
+        new = signers_add.NewSigner(
             id=args.id,
             name=args.name,
             emails=tuple(args.email),
@@ -100,12 +95,12 @@ def run(args: argparse.Namespace) -> int:
             gpg_keys=tuple((f, _read_file(f)) for f in args.gpg_key),
             ssh_keys=tuple((f, line) for f in args.ssh_key for line in _ssh_lines(f)),
         )
-        path = edit.add(located, new, allow_email_mismatch=args.allow_email_mismatch)
+        path = signers_add.add(located, new, allow_email_mismatch=args.allow_email_mismatch)
         print(f"added signer {args.id!r}: {path}")
     elif args.action == "remove":
-        print(f"removed signer {args.id!r}: {edit.remove(located, args.id)}")
+        print(f"removed signer {args.id!r}: {signers_edit.remove(located, args.id)}")
     else:
-        when = edit.revoke(located, args.id, args.key, args.since)
+        when = signers_edit.revoke(located, args.id, args.key, args.since)
         print(f"revoked key {args.key} of {args.id!r} since {when.isoformat()}")
     return 0
 
@@ -123,92 +118,3 @@ def _ssh_lines(name: str) -> list[str]:
     from gitward.config.keycheck import read_ssh_keys  # noqa: PLC0415
 
     return read_ssh_keys(name, _read_file(name).decode("utf-8", "replace"))
-
-
-def _read(args: argparse.Namespace, located: Located) -> int:
-    from gitward.config import signers_file  # noqa: PLC0415
-    from gitward.errors import ConfigError, SignerEditError  # noqa: PLC0415
-
-    result = signers_file.load_dir(located.signers_dir)
-    if result.problems:
-        raise ConfigError(result.problems)
-    if args.action == "list":
-        _list(result.signers, as_json=args.json)
-        return 0
-    signer = result.signers.by_id(args.id)
-    if signer is None:
-        raise SignerEditError(f"no signer {args.id!r} in {located.signers_dir}")
-    _show(signer)
-    return 0
-
-
-def _when(d: datetime | None) -> str | None:
-    return None if d is None else d.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _validity(v: KeyValidity) -> dict[str, str | None]:
-    return {
-        "not_before": _when(v.not_before),
-        "not_after": _when(v.not_after),
-        "revoked_since": _when(v.revoked_since),
-    }
-
-
-def signer_json(s: Signer) -> dict[str, object]:
-    """The JSON form of one signer (`signers list --json` prints a list of these)."""
-    return {
-        "id": s.id,
-        "name": s.name,
-        "emails": list(s.emails),
-        "groups": list(s.groups),
-        "openpgp": [
-            {
-                "fingerprint": k.fingerprint,
-                "expires_at": _when(k.expires_at),
-                "cert_revoked": k.cert_revoked,
-                "signing_subkeys": sorted(k.signing_subkeys),
-                "user_emails": list(k.user_emails),
-                **_validity(k.validity),
-            }
-            for k in s.openpgp_keys
-        ],
-        "ssh": [
-            {"fingerprint": k.fingerprint, "key": k.public_key, **_validity(k.validity)}
-            for k in s.ssh_keys
-        ],
-    }
-
-
-def _list(signers: Signers, *, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps([signer_json(s) for s in signers.signers], indent=2))
-        return
-    if not signers.signers:
-        print("no signers", file=sys.stderr)
-    for s in signers.signers:
-        keys = len(s.openpgp_keys) + len(s.ssh_keys)
-        print(
-            f"{s.id:<16} {s.name:<24} {','.join(s.emails):<32} "
-            f"groups={','.join(s.groups) or '-'} keys={keys}"
-        )
-
-
-def _show(s: Signer) -> None:
-    print(
-        f"id:     {s.id}\nname:   {s.name}\nemails: {', '.join(s.emails)}\n"
-        f"groups: {', '.join(s.groups) or '-'}"
-    )
-    for k in s.openpgp_keys:
-        print(
-            f"openpgp {k.fingerprint}"
-            + _window(k.validity)
-            + (" CERT-REVOKED" if k.cert_revoked else "")
-            + (f" expires={_when(k.expires_at)}" if k.expires_at else "")
-        )
-    for sk in s.ssh_keys:
-        print(f"ssh     {sk.fingerprint} {sk.public_key.split(' ')[0]}" + _window(sk.validity))
-
-
-def _window(v: KeyValidity) -> str:
-    parts = [f"{k}={val}" for k, val in _validity(v).items() if val]
-    return " " + " ".join(parts) if parts else ""

@@ -6,7 +6,7 @@ YAML keys are exactly the field names of `gitward.policy.spec`. The loader valid
 
 from __future__ import annotations
 
-from gitward.config.fields import Bool, Const, Enum, Int, Number, Regex, Str
+from gitward.config.scalars import Bool, Const, Enum, Int, Number, Regex, Str
 from gitward.config.shapes import Field, ListOf, MapOf, Obj
 
 NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"

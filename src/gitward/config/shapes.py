@@ -1,6 +1,6 @@
 """Composite field types: lists, maps and mappings with known keys (`Obj`).
 
-Like the scalar types in `fields`, each validates loaded YAML (collecting every problem) and
+Like the scalar types in `scalars`, each validates loaded YAML (collecting every problem) and
 describes itself as JSON Schema.
 """
 
@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from gitward.config.fields import INVALID, JSON, KeyPath, Problems, Str, Type, describe, expected
+from gitward.config.fields import INVALID, JSON, KeyPath, Problems, Type, describe, expected
+from gitward.config.scalars import Str
 
 
 class ListOf(NamedTuple):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from gitward.config.fields import Date, Str
+from gitward.config.dates import Date
 from gitward.config.policy_table import NAME
+from gitward.config.scalars import Str
 from gitward.config.shapes import Field, ListOf, Obj
 
 FINGERPRINT = r"[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}"

@@ -1,8 +1,8 @@
 """Signer files: one `<signers_dir>/<id>.yaml` per signer, OpenPGP keys in `keys/<FPR>.asc`.
 
 Every file is validated against `signer_table.SIGNER`; every OpenPGP fingerprint must be the primary
-fingerprint of the armored key stored beside it, and no key may belong to two signers (the
-policy looks a signature's key up to find its one owner).
+fingerprint of the armored key stored beside it (`signer_keys`), and no key may belong to two
+signers (the policy looks a signature's key up to find its one owner).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from gitward.config import yamlpos
 from gitward.config.fields import INVALID, Problems
+from gitward.config.signer_keys import check_window, dead_reason, openpgp_key, ssh_key
 from gitward.config.signer_table import SIGNER
 from gitward.policy import spec
 
@@ -76,11 +77,13 @@ def load_file(file: Path, result: SignersResult, now: datetime) -> spec.Signer |
     d: dict[str, Any] = checked  # type: ignore[assignment]  # Obj returns a dict
     if d["id"] != file.stem:
         problems.append((("id",), f"expected {file.stem!r} (the file name), got {d['id']!r}"))
-    pgp = [_openpgp(file, doc, i, k, problems, result) for i, k in enumerate(d.get("openpgp", ()))]
-    ssh = [_ssh(i, k, problems) for i, k in enumerate(d.get("ssh", ()))]
+    pgp = [
+        openpgp_key(file, i, k, problems, result.certs) for i, k in enumerate(d.get("openpgp", ()))
+    ]
+    ssh = [ssh_key(i, k, problems) for i, k in enumerate(d.get("ssh", ()))]
     for key in ("openpgp", "ssh"):
         for i, k in enumerate(d.get(key, ())):
-            _check_window(k, (key, i), problems)
+            check_window(k, (key, i), problems)
     result.problems += [doc.problem(file, p, m) for p, m in problems]
     if problems:
         return None
@@ -98,77 +101,6 @@ def load_file(file: Path, result: SignersResult, now: datetime) -> spec.Signer |
         openpgp_keys=tuple(keys),
         ssh_keys=tuple(k for k in ssh if k is not None),
     )
-
-
-def _validity(k: dict[str, Any]) -> spec.KeyValidity:
-    return spec.KeyValidity(k.get("not_before"), k.get("not_after"), k.get("revoked_since"))
-
-
-def _check_window(k: dict[str, Any], path: tuple[str, int], out: Problems) -> None:
-    nb, na = k.get("not_before"), k.get("not_after")
-    if nb is not None and na is not None and na <= nb:
-        out.append(((*path, "not_after"), f"expected a date after not_before ({nb:%Y-%m-%d})"))
-
-
-def _openpgp(
-    file: Path,
-    doc: yamlpos.Document,
-    i: int,
-    k: dict[str, Any],
-    out: Problems,
-    result: SignersResult,
-) -> spec.OpenPGPKey | None:
-    # Lazy: the schema and `signers list` must not pay for pysequoia.
-    from gitward.signing.openpgp import inspect_cert  # noqa: PLC0415
-
-    fpr = k["fingerprint"].upper()
-    path = ("openpgp", i, "fingerprint")
-    key_file = file.parent / "keys" / f"{fpr}.asc"
-    try:
-        data = key_file.read_bytes()
-        info = inspect_cert(data)
-    except OSError as exc:
-        out.append((path, f"expected the key in {key_file}: {exc.strerror or exc}"))
-        return None
-    except ValueError as exc:
-        out.append((path, f"expected an OpenPGP public key in {key_file}: {exc}"))
-        return None
-    if info.fingerprint.upper() != fpr:
-        out.append(
-            (path, f"expected the primary fingerprint of {key_file}, which is {info.fingerprint}")
-        )
-        return None
-    result.certs.append(data)
-    return spec.OpenPGPKey(
-        fingerprint=fpr,
-        signing_subkeys=dict(info.signing_subkeys),
-        expires_at=info.expires_at,
-        cert_revoked=info.revoked,
-        primary_can_sign=info.primary_can_sign,
-        user_emails=tuple(info.user_emails),
-        validity=_validity(k),
-    )
-
-
-def _ssh(i: int, k: dict[str, Any], out: Problems) -> spec.SSHKey | None:
-    from gitward.signing.ssh import parse_public_key  # noqa: PLC0415
-
-    try:
-        parsed = parse_public_key(k["key"])
-    except ValueError as exc:
-        out.append((("ssh", i, "key"), f"expected an SSH public key: {exc}"))
-        return None
-    return spec.SSHKey(parsed.fingerprint, k["key"].strip(), _validity(k))
-
-
-def dead_reason(k: spec.OpenPGPKey, now: datetime) -> str:
-    """Why the certificate itself cannot sign at `now` ("" if it can)."""
-    if k.cert_revoked:
-        return "is revoked"
-    if k.expires_at is not None and k.expires_at <= now:
-        return f"expired on {k.expires_at:%Y-%m-%d}"
-    live = [e for e in k.signing_subkeys.values() if e is None or e > now]
-    return "" if k.primary_can_sign or live else "has no usable signing (sub)key"
 
 
 def key_fingerprints(signer: spec.Signer) -> list[str]:
