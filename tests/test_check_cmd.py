@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -125,6 +127,23 @@ def test_json_output(capsys: pytest.CaptureFixture[str], config: Path, repo: Pat
     assert ("protect-main/signature", "enforce") in kinds
     assert ("style/subject-length", "warn") in kinds
     assert set(result["violations"][0]) == {"rule_id", "ref", "oid", "message", "hint", "mode"}
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(config: Path, repo: Path) -> None:
+    # `gitward check --json ... | head`: the pipe closes before gitward writes.
+    gitward = Path(sys.executable).with_name("gitward")
+    argv = [str(gitward), "check", "--json", "--config", str(config), "--repo", str(repo)]
+    proc = subprocess.Popen(
+        [*argv, "--ref", "main", "main~3..main"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()  # long before the child has started Python, let alone written
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert b"Traceback" not in err
+    assert err == b""
 
 
 def test_a_single_revision_checks_what_other_protected_refs_do_not_hold(

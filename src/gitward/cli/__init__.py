@@ -8,6 +8,7 @@ push) loads only what the hook needs.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, TextIO
@@ -80,6 +81,12 @@ def main(argv: Sequence[str] | None = None, stderr: TextIO | None = None) -> int
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `gitward check --json ... | head`: the reader left; say nothing more. Point stdout at
+        # /dev/null so the interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover
