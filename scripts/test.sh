@@ -10,4 +10,5 @@ echo "== ruff"
 echo "== mypy (strict)"
 .venv/bin/mypy
 echo "== pytest"
-exec .venv/bin/pytest -n "${GITWARD_TEST_WORKERS:-auto}" "$@"
+# Branch coverage (the hook is measured inside `git push` too: see [tool.coverage.run]).
+exec .venv/bin/pytest -n "${GITWARD_TEST_WORKERS:-auto}" --cov --cov-report=term "$@"
