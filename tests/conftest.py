@@ -23,3 +23,9 @@ def gnupghome() -> Iterator[Path]:
 def keyring_all() -> Keyring:
     """A Keyring of every test public key (mallory included; expired; revoked with revocation)."""
     return gwkeys.keyring()
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory, gnupghome: Path) -> Path:
+    """A work repository to make real signed commits in (see gwkeys.signed_payload)."""
+    return gwkeys.init_repo(tmp_path_factory.mktemp("repo"), gnupghome)

@@ -24,19 +24,10 @@ from gitward.signing.openpgp import Keyring, verify
 NOW = datetime.now(UTC)
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory, gnupghome: Path) -> Path:
-    return gwkeys.init_repo(tmp_path_factory.mktemp("repo"), gnupghome)
-
-
 def commit_by(
     repo: Path, home: Path, who: str, message: str = "Add a feature"
 ) -> tuple[bytes, bytes]:
-    payload, sig = gwkeys.split_signed_commit(
-        gwkeys.signed_commit(repo, home, "openpgp", who, message)
-    )
-    assert sig is not None and sig.startswith(b"-----BEGIN PGP SIGNATURE-----\n")
-    return payload, sig
+    return gwkeys.signed_payload(repo, home, "openpgp", who, message)
 
 
 def rearmor(data: bytes, label: str = "PGP SIGNATURE") -> bytes:

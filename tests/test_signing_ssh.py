@@ -22,17 +22,26 @@ from gitward.signing.openpgp import Keyring
 SSH_WHO = ("alice", "bob", "carol", "mallory")
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory, gnupghome: Path) -> Path:
-    return gwkeys.init_repo(tmp_path_factory.mktemp("repo"), gnupghome)
-
-
 def commit_by(
     repo: Path, home: Path, who: str, message: str = "Add a feature"
 ) -> tuple[bytes, bytes]:
-    payload, sig = gwkeys.split_signed_commit(gwkeys.signed_commit(repo, home, "ssh", who, message))
-    assert sig is not None and sig.startswith(b"-----BEGIN SSH SIGNATURE-----\n")
-    return payload, sig
+    return gwkeys.signed_payload(repo, home, "ssh", who, message)
+
+
+def keygen_signed(tmp_path: Path, key_type: str, bits: str) -> tuple[Path, bytes, bytes]:
+    """A fresh ssh-keygen key and its `ssh-keygen -Y sign -n git` signature of a payload."""
+    key = tmp_path / f"{key_type}{bits}"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", key_type, "-b", bits, "-N", "", "-f", str(key)], check=True
+    )
+    payload = b"tree 1\n\nmsg\n"
+    sig = subprocess.run(
+        ["ssh-keygen", "-q", "-Y", "sign", "-n", "git", "-f", str(key)],
+        input=payload,
+        check=True,
+        capture_output=True,
+    ).stdout
+    return key, payload, sig
 
 
 def keygen_fingerprint(pub: Path) -> str:
@@ -89,17 +98,7 @@ def test_good_signature_names_the_key_like_ssh_keygen(
 
 @pytest.mark.parametrize("bits", ["384", "521"])
 def test_other_ecdsa_curves(tmp_path: Path, bits: str) -> None:
-    key = tmp_path / "k"
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ecdsa", "-b", bits, "-N", "", "-f", str(key)], check=True
-    )
-    payload = b"tree 1\n\nmsg\n"
-    sig = subprocess.run(
-        ["ssh-keygen", "-q", "-Y", "sign", "-n", "git", "-f", str(key)],
-        input=payload,
-        check=True,
-        capture_output=True,
-    ).stdout
+    key, payload, sig = keygen_signed(tmp_path, "ecdsa", bits)
     check = ssh.verify(payload, sig)
     assert check.good and check.key_fingerprint == keygen_fingerprint(key.with_suffix(".pub"))
     assert not ssh.verify(payload + b"x", sig).good
@@ -192,17 +191,7 @@ def test_verdicts_equal_ssh_keygen_on_a_corpus(repo: Path, gnupghome: Path, tmp_
 
 def test_small_rsa_key_is_refused_although_ssh_keygen_accepts_it(tmp_path: Path) -> None:
     """Documented verdict difference: OpenSSH accepts RSA keys from 1024 bits, we from 2048."""
-    key = tmp_path / "small"
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "rsa", "-b", "1024", "-N", "", "-f", str(key)], check=True
-    )
-    payload = b"tree 1\n\nmsg\n"
-    sig = subprocess.run(
-        ["ssh-keygen", "-q", "-Y", "sign", "-n", "git", "-f", str(key)],
-        input=payload,
-        check=True,
-        capture_output=True,
-    ).stdout
+    key, payload, sig = keygen_signed(tmp_path, "rsa", "1024")
     assert keygen_accepts(tmp_path, payload, sig)
     check = ssh.verify(payload, sig)
     assert not check.good and check.problem == "RSA key smaller than 2048 bits"

@@ -181,6 +181,21 @@ def ssh_sign(who: str, data: bytes, namespace: str = "git") -> bytes:
     return done.stdout
 
 
+ARMOR_START = {
+    "openpgp": b"-----BEGIN PGP SIGNATURE-----\n",
+    "ssh": b"-----BEGIN SSH SIGNATURE-----\n",
+}
+
+
+def signed_payload(
+    repo: Path, home: Path, kind: Literal["openpgp", "ssh"], who: str, message: str
+) -> tuple[bytes, bytes]:
+    """(payload, signature) of a real `git commit -S` by `who`, split the way git splits it."""
+    payload, sig = split_signed_commit(signed_commit(repo, home, kind, who, message))
+    assert sig is not None and sig.startswith(ARMOR_START[kind])
+    return payload, sig
+
+
 def split_signed_commit(raw: bytes) -> tuple[bytes, bytes | None]:
     """(payload, signature) of a raw commit object, the way git splits a `gpgsig` header.
 
