@@ -294,3 +294,17 @@ def test_refs_a_rule_excludes_do_not_count_as_protected_by_it(bare: Path) -> Non
     set_ref(bare, "refs/heads/parking/x", parked)
     push = run(bare, [RefUpdate(ZERO, parked, "refs/heads/feature")], [broad])
     assert push.refs[0].commits_by_rule["branches"] == (parked,)
+
+
+def test_a_warn_rule_reports_on_commits_new_to_the_repository(bare: Path) -> None:
+    # A warning rule that leaves main out must not re-read main's history for every new branch.
+    warn = Rule(id="style", refs=("refs/heads/**",), exclude_refs=("refs/heads/main",), mode="warn")
+    base = chain(bare, 3)
+    set_ref(bare, "refs/heads/main", base[-1])
+    topic = commit(bare, "topic work\n", [base[-1]])
+    push = run(bare, [RefUpdate(ZERO, topic, "refs/heads/topic")], [warn])
+    assert push.refs[0].commits_by_rule["style"] == (topic,)
+    # The same rule enforced keeps the strict meaning: main is not a ref it protects.
+    enforced = warn._replace(mode="enforce")
+    push = run(bare, [RefUpdate(ZERO, topic, "refs/heads/topic")], [enforced])
+    assert set(push.refs[0].commits_by_rule["style"]) == {topic, *base}

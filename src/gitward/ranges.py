@@ -6,6 +6,11 @@ is before the push (pre-receive runs before refs move), so R's own old tip is ex
 exists, and a new ref (all-zero old) is never computed as `old..new`. A commit parked on a
 branch P does not protect is therefore still checked when it reaches a branch P protects by
 fast-forward.
+
+A warn-mode rule never blocks, so the parked-commit attack means nothing to it: it reports on
+the commits new to the repository (every existing ref's tip excluded). Otherwise a warning rule
+over feature branches that leaves `main` out would re-read and re-report all of main's history
+each time a branch is created from it, and could even run a push out of its time budget.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ class RuleRanges:
             exclude: tuple[str, ...] = (update.old,)  # `gitward check A..B`: exactly A..B
         else:
             if rule.id not in self._protected:
-                self._protected[rule.id] = [r for r in self._refs if rule.matches(r)]
+                trusted = rule.mode == "warn"  # see the module docstring
+                self._protected[rule.id] = [r for r in self._refs if trusted or rule.matches(r)]
             # Current tips, the updated ref's own old tip included (pre-receive runs before
             # refs move). `gitward check B` asks about B as if REF were created there.
             skip = update.ref if self._ranges else None
