@@ -18,6 +18,7 @@ os.environ.setdefault("RUST_LIB_BACKTRACE", "0")
 # (ruff accepts imports after an os.environ change; the environment must be set first.)
 from collections.abc import Callable
 
+from gitward.errors import VerifierUnavailable
 from gitward.model import SigKind, SignatureCheck
 from gitward.signing import openpgp, ssh
 from gitward.signing.openpgp import CertInfo, Keyring, inspect_cert
@@ -54,7 +55,9 @@ def verify_signature(
 ) -> SignatureCheck:
     """Judge `signature` (an armored block as found in a gpgsig header or a tag) over `payload`.
 
-    Never raises: an unknown format or hostile bytes give `good=False` with a `problem`.
+    Bad input never raises: an unknown format or hostile bytes give `good=False` with a
+    `problem`. Raises `VerifierUnavailable` when a library needed for this format is missing
+    (the server's fault: the hook refuses the push and tells the admin, whatever the rule mode).
     """
     first = signature[:64].split(b"\n", 1)[0].rstrip(b"\r \t")
     verifier = FORMATS.get(first.decode("ascii", "replace"))
@@ -62,5 +65,7 @@ def verify_signature(
         return SignatureCheck(SigKind.UNKNOWN, False, problem="unknown signature format")
     try:
         return verifier(payload, signature, keyring, refuse_sha1)
+    except VerifierUnavailable:
+        raise
     except Exception:  # fail closed (the verifiers already never raise; belt and braces)
         return SignatureCheck(SigKind.UNKNOWN, False, problem="unreadable signature")

@@ -3,7 +3,9 @@
 Format: https://github.com/openssh/openssh-portable/blob/master/PROTOCOL.sshsig . `verify`
 states facts: "one SSHSIG, namespace git, cryptographically good, by the key with fingerprint
 F" (F exactly as `ssh-keygen -lf` prints it). Whether F may sign is the policy's job. The
-cryptography library (about 25 ms to import) is loaded only when an SSH signature is checked.
+cryptography library (about 25 ms to import) is loaded only when an SSH signature is checked;
+when it is missing, `verify` raises `VerifierUnavailable` (the server's fault, never a verdict
+on the pusher's bytes).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import binascii
 import hashlib
 from typing import NamedTuple
 
+from gitward.errors import VerifierUnavailable
 from gitward.model import SigKind, SignatureCheck
 from gitward.signing import armor
 
@@ -115,10 +118,14 @@ def _bad(problem: str, fpr: str | None = None) -> SignatureCheck:
 
 
 def verify(payload: bytes, signature: bytes, *, namespace: str = "git") -> SignatureCheck:
-    """Judge one armored SSHSIG over `payload`. Never raises: bad input gives `good=False`
-    and a short `problem`; `key_fingerprint` is set whenever the embedded key could be read."""
+    """Judge one armored SSHSIG over `payload`. Bad input, however hostile, never raises: it
+    gives `good=False` and a short `problem`; `key_fingerprint` is set whenever the embedded key
+    could be read. Raises `VerifierUnavailable` only when the cryptography library is missing
+    (no verdict can be given; blaming the signature would hide the server's fault)."""
     try:
         return _verify(payload, signature, namespace.encode())
+    except VerifierUnavailable:
+        raise
     except Exception as exc:  # fail closed: a verdict, never a traceback, for hostile bytes
         return _bad(f"unreadable SSH signature ({type(exc).__name__})")
 
@@ -161,8 +168,12 @@ def _verify(payload: bytes, signature: bytes, namespace: bytes) -> SignatureChec
         return _bad(f"signature algorithm {sig_alg[:40]!r} does not match the {key_type} key", fpr)
     digest = hashlib.new(hash_alg.decode(), payload).digest()
     signed = MAGIC + _string(ns) + _string(reserved) + _string(hash_alg) + _string(digest)
-    from gitward.signing import sshcrypto  # noqa: PLC0415 (cryptography: ~25 ms to import)
+    try:
+        from gitward.signing import sshcrypto  # noqa: PLC0415 (cryptography: ~25 ms to import)
 
-    if not sshcrypto.verify(key_type, key, sig_alg, sig, signed):
+        good = sshcrypto.verify(key_type, key, sig_alg, sig, signed)
+    except ImportError as exc:  # also a lazy import inside cryptography: the install is broken
+        raise VerifierUnavailable(f"SSH signatures need the cryptography library: {exc}") from exc
+    if not good:
         return _bad("bad signature (content changed or wrong key)", fpr)
     return SignatureCheck(SigKind.SSH, True, fpr, fpr, None, None)
