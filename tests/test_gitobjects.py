@@ -111,6 +111,48 @@ def test_mergetag_with_an_embedded_signature_stays_in_the_payload() -> None:
     assert parsed.payload == commit_bytes(T1, mergetag)
 
 
+HIDDEN_SIGNOFF = b"feat: x\0\n\nSigned-off-by: Alice Example <alice@example.com>\n"
+
+
+def test_a_message_ends_at_its_first_nul_as_git_shows_it() -> None:
+    raw = commit_bytes(T1, message=HIDDEN_SIGNOFF)
+    parsed = parse_commit("x", raw, "sha1")
+    assert parsed.message == "feat: x"
+    assert parsed.payload == raw  # a signature still covers every byte
+    repo = init(tmpdir() / "nul.git")
+    oid = write_object(repo, "commit", raw_commit(empty_tree(repo), message=HIDDEN_SIGNOFF))
+    assert git(repo, "log", "-1", "--format=%B", oid).strip() == "feat: x"
+    assert git(repo, "log", "-1", "--format=%(trailers)", oid).strip() == ""
+
+
+def test_a_tag_message_ends_at_its_first_nul_as_git_shows_it() -> None:
+    raw = TAG_HEAD + b"release notes\0hidden\n" + SIG
+    parsed = parse_tag("x", raw, "sha1")
+    assert parsed.message == "release notes"
+    assert parsed.signature == SIG
+    repo = init(tmpdir() / "nul.git")
+    target = write_object(repo, "commit", raw_commit(empty_tree(repo)))
+    oid = write_object(repo, "tag", raw.replace(P1.encode(), target.encode()))
+    git(repo, "update-ref", "refs/tags/v1.0", oid)
+    assert git(repo, "for-each-ref", "--format=%(contents)", "refs/tags").strip() == "release notes"
+
+
+def test_a_sign_off_after_a_nul_does_not_count(capsys: pytest.CaptureFixture[str]) -> None:
+    from gitward.cli import main
+
+    config = tmpdir("gw-cfg-")
+    rule = "rules:\n  - id: dco\n    refs: [refs/heads/main]\n    messages:\n"
+    (config / "policy.yaml").write_text(f"version: 1\n{rule}      signed_off_by: true\n")
+    (config / "signers").mkdir()
+    repo = init(tmpdir() / "nul.git")
+    for message, refused in ((HIDDEN_SIGNOFF, True), (HIDDEN_SIGNOFF.replace(b"\0", b""), False)):
+        oid = write_object(repo, "commit", raw_commit(empty_tree(repo), message=message))
+        code = main(["check", "--config", str(config), "--repo", str(repo), "--ref", "main", oid])
+        out = capsys.readouterr().out
+        assert code == (1 if refused else 0), out
+        assert ("dco/signed-off-by" in out) is refused, out
+
+
 @pytest.mark.parametrize(
     ("raw", "problem"),
     [
@@ -269,7 +311,7 @@ def test_payload_round_trip(
     parsed = parse_commit("x", commit_bytes(tree, *headers, message=message), fmt)
     assert parsed.payload == unsigned
     assert parsed.signature == sig
-    assert parsed.message == message.decode("utf-8", "replace")
+    assert parsed.message == message.split(b"\0", 1)[0].decode("utf-8", "replace")
 
 
 # Header lines that exercise every branch of git's loop.

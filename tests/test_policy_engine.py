@@ -185,15 +185,60 @@ def test_listed_actor_without_reason_is_told_how_to_bypass() -> None:
 
 
 def test_bypass_is_recorded_per_rule_and_ref_only_when_something_was_bypassed() -> None:
+    signed = SIGNED._replace(refs=("refs/heads/main", "refs/heads/next"))
     p = push(
-        facts("refs/heads/main", C1),
-        facts("refs/heads/main", rules=("signed",)),
+        facts("refs/heads/main", C1, rules=("signed",)),
+        facts("refs/heads/next", rules=("signed",)),
         pusher="admin",
         options=("gitward.reason=why",),
     )
-    verdict = evaluate(POLICY, Signers(), p)
+    verdict = evaluate(Policy((signed,)), Signers(), p)
     assert verdict.bypasses == (Bypass("signed", "refs/heads/main", "admin", "why"),)
     assert verdict.allowed
+
+
+def delete_then_recreate(ref: str) -> tuple[RefFacts, RefFacts]:
+    """What receive-pack hands pre-receive for one push that deletes `ref` (at C2) and creates
+    it again at an older commit: each line alone is a deletion and a creation, together a
+    force push."""
+    gone = RefFacts(RefUpdate(C2, ZERO, ref), None, {}, new_type="")
+    back = RefFacts(RefUpdate(ZERO, C1, ref), None, {})
+    return gone, back
+
+
+SAME_REF = [("builtin/same-ref-twice", "enforce")]
+
+
+@pytest.mark.parametrize(
+    ("ref", "pusher", "options"),
+    [
+        ("refs/heads/main", "dev", ()),  # block_force_push alone sees no force push
+        ("refs/heads/main", "admin", ("gitward.reason=INC-1",)),  # never bypassable
+        ("refs/heads/topic", "dev", ()),  # only a warn rule matches: still enforced
+        ("refs/notes/commits", "dev", ()),  # no rule matches at all
+    ],
+)
+def test_a_ref_named_twice_in_one_push_is_refused_once(
+    ref: str, pusher: str, options: tuple[str, ...]
+) -> None:
+    p = push(*delete_then_recreate(ref), pusher=pusher, options=options)
+    verdict = evaluate(POLICY, Signers(), p)
+    assert [(v.rule_id, v.mode) for v in verdict.violations] == SAME_REF
+    assert not verdict.allowed
+    same = verdict.violations[0]
+    assert same.ref == ref and f"{ref} is updated 2 times" in same.message
+    assert "push the ref once" in same.hint
+
+
+def test_only_the_repeated_ref_is_reported_in_push_order() -> None:
+    gone, back = delete_then_recreate("refs/heads/x")
+    other = RefFacts(RefUpdate(OLD, C1, "refs/heads/y"), True, {})
+    p = push(other, gone, other._replace(update=RefUpdate(OLD, C1, "refs/heads/z")), back, gone)
+    verdict = evaluate(Policy(()), Signers(), p)
+    assert [(v.rule_id, v.ref) for v in verdict.violations] == [
+        ("builtin/same-ref-twice", "refs/heads/x")
+    ]
+    assert "updated 3 times" in verdict.violations[0].message
 
 
 FORBIDDEN = ("subprocess", "gnupg", "git", "yaml", "pysequoia", "flask", "requests", "ruamel")
@@ -217,6 +262,7 @@ ALLOWED_IMPORTS = {
     "enum",
     "functools",
     "re",
+    "shlex",  # quotes names in fix-it commands; pure and cheap (re is loaded anyway)
     "types",
     "typing",
     "gitward.model",

@@ -1,7 +1,9 @@
 """Parse raw commit and tag objects into their fields, payload and signature.
 
 The payload/signature split is git's, byte for byte (see `gitsig`). Names and messages are
-decoded as UTF-8 with replacement characters (never raises).
+decoded as UTF-8 with replacement characters (never raises). A message is the text before its
+first NUL byte: git shows no more (`git log`, `%(trailers)`, `%(contents)` stop there), so
+gitward must not judge text (a sign-off, a ticket) that nobody reading the history can see.
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ def _header_lines(raw: bytes) -> tuple[list[bytes], bytes]:
 
 def _text(data: bytes) -> str:
     return data.decode("utf-8", "replace")
+
+
+def _message(data: bytes) -> str:
+    """The message as git displays it: up to (without) the first NUL byte."""
+    return _text(data.split(b"\0", 1)[0])
 
 
 def _oid(value: bytes, object_format: str, what: str) -> str:
@@ -110,7 +117,7 @@ def parse_commit(oid: str, raw: bytes, object_format: str) -> ParsedCommit:
         author=parse_person(author),
         committer=parse_person(committer),
         encoding=encoding,
-        message=_text(message),
+        message=_message(message),
         payload=payload,
         signature=signature if count else None,
         signature_count=count,
@@ -139,7 +146,7 @@ def parse_tag(oid: str, raw: bytes, object_format: str) -> ParsedTag:
         target_type=_text(values[b"type"]),
         name=_text(values.get(b"tag", b"")),
         tagger=None if tagger is None else parse_person(tagger),
-        message=_text(message),
+        message=_message(message),
         payload=payload,
         signature=signature or None,
     )

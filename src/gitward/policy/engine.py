@@ -1,7 +1,8 @@
 """The policy engine: `evaluate(policy, signers, push) -> Verdict`. PURE: values in, values out.
 
 For each ref update (in push order), the built-in checks run first, then every rule matching the
-ref (in policy order) runs its families (signatures, messages, protection). Within one rule,
+ref (in policy order) runs its families (signatures, messages, protection). Built-in violations
+are always "enforce": no mode or bypass applies to them. Within one rule,
 violations about the update itself come first, then those about commits in the order the facts
 list them. Strings from the push are kept raw here; the report layer sanitises them.
 
@@ -26,8 +27,9 @@ def evaluate(policy: Policy, signers: Signers, push: Push) -> Verdict:
     """Judge every ref update of `push` against every rule matching its ref."""
     violations: list[Violation] = []
     bypasses: list[Bypass] = []
+    unreported = _lines_per_ref(push)  # popped: a ref named twice is reported once
     for facts in push.refs:
-        violations.extend(builtin(policy, facts))
+        violations.extend(builtin(policy, facts, unreported.pop(facts.update.ref, 0)))
         for rule in policy.rules_for(facts.update.ref):
             ctx = RuleContext(policy, signers, push, facts, rule)
             judged, bypass = apply_mode(ctx, _ordered(ctx, _run(ctx)))
@@ -37,8 +39,21 @@ def evaluate(policy: Policy, signers: Signers, push: Push) -> Verdict:
     return Verdict(tuple(violations), tuple(bypasses))
 
 
-def builtin(policy: Policy, facts: RefFacts) -> Iterator[Violation]:
-    """Checks no rule can turn off or bypass; only settings can."""
+def builtin(policy: Policy, facts: RefFacts, lines: int = 1) -> Iterator[Violation]:
+    """Checks no rule can turn off or bypass; only settings can (same-ref-twice: nothing can).
+
+    `lines` is how many update lines of the push name this ref (0: already reported).
+    """
+    if lines > 1:
+        # Each update line is judged alone, so "delete main" + "create main at an older commit"
+        # would pass as a deletion and a creation though together they force-push main.
+        yield Violation(
+            "builtin/same-ref-twice",
+            facts.update.ref,
+            f"{facts.update.ref} is updated {lines} times in one push: "
+            "its updates cannot be judged together",
+            "push the ref once (one update per ref in each push)",
+        )
     if facts.kind == "replace" and policy.settings.deny_replace_refs:
         # Replace refs make git show other objects than the ones pushed and checked.
         yield Violation(
@@ -47,6 +62,14 @@ def builtin(policy: Policy, facts: RefFacts) -> Iterator[Violation]:
             "pushes to refs/replace/* are refused: they can substitute checked objects",
             "remove the replace ref from your push (admins: settings.deny_replace_refs)",
         )
+
+
+def _lines_per_ref(push: Push) -> dict[str, int]:
+    """How many update lines of `push` name each ref."""
+    counts: dict[str, int] = {}
+    for facts in push.refs:
+        counts[facts.update.ref] = counts.get(facts.update.ref, 0) + 1
+    return counts
 
 
 def _run(ctx: RuleContext) -> list[Violation]:

@@ -2,11 +2,14 @@
 
 Everything here only formats; strings from the push stay raw (the report layer sanitises them
 before they reach a terminal). Hints are one line each, so a sanitiser that drops newlines
-keeps them readable.
+keeps them readable. Every name a command embeds (tag names come from the push, e-mails from
+the signer files) is `shlex.quote`d: git allows `$(...)`, `;` and `|` in ref names, and a
+pusher may paste the command into a shell.
 """
 
 from __future__ import annotations
 
+import shlex
 from datetime import UTC, datetime
 
 from gitward.model import Commit, RefFacts
@@ -65,8 +68,11 @@ def _advised(advice: str, hint: str) -> str:
 
 
 def recommit_as(facts: RefFacts, commit: Commit, email: str) -> str:
-    one = f"git -c user.email={email} commit --amend --no-edit -S"
-    many = f"git -c user.email={email} rebase --exec 'git commit --amend --no-edit -n -S' {{base}}"
+    config = shlex.quote(f"user.email={email}")
+    one = f"git -c {config} commit --amend --no-edit -S"
+    # `many` is a str.format template: braces in the e-mail must stay literal.
+    literal = config.replace("{", "{{").replace("}", "}}")
+    many = f"git -c {literal} rebase --exec 'git commit --amend --no-edit -n -S' {{base}}"
     return _rewrite(facts, commit, one, many)
 
 
@@ -79,10 +85,11 @@ def reword(facts: RefFacts, commit: Commit) -> str:
 
 
 def resign_tag(facts: RefFacts, email: str | None = None, advice: str = "") -> str:
-    name = facts.update.ref.removeprefix("refs/tags/")
+    name = shlex.quote(facts.update.ref.removeprefix("refs/tags/"))
     target = facts.tag.target[:10] if facts.tag is not None else facts.update.new[:10]
-    config = f"-c user.email={email} " if email else ""
-    return _advised(advice, f"run `git {config}tag -f -s {name} {target}` and push the tag again")
+    config = f"-c {shlex.quote(f'user.email={email}')} " if email else ""
+    command = f"git {config}tag -f -s {name} {shlex.quote(target)}"
+    return _advised(advice, f"run `{command}` and push the tag again")
 
 
 def add_signer(kind_flag: str) -> str:
