@@ -62,6 +62,20 @@ def test_records_are_single_lines_of_strict_json(tmp_path: Path) -> None:
     assert log.stat().st_mode & 0o777 == 0o640
 
 
+def test_any_string_is_written_as_pure_ascii_json(tmp_path: Path) -> None:
+    # A ref with a byte that is not UTF-8 (git allows it; Python keeps it as a lone surrogate),
+    # a bidi override and a C1 CSI: the write must not fail, and an admin who `cat`s the log
+    # must not get them raw on the terminal.
+    log = tmp_path / "audit.jsonl"
+    hostile = ["refs/heads/x\udcff", "\u202e", "\x9b31m", "\ud800", "Zoë \x1b[2J"]
+    for text in hostile:
+        audit.append(log, {"time": "t", "event": "push", "actor": text, "ref": text})
+    data = log.read_bytes()
+    assert data.isascii()
+    records = [json.loads(line) for line in data.decode("ascii").splitlines()]
+    assert [(r["actor"], r["ref"]) for r in records] == [(t, t) for t in hostile]
+
+
 def test_unencodable_records_are_refused_before_writing(tmp_path: Path) -> None:
     log = tmp_path / "audit.jsonl"
     with pytest.raises(ValueError, match="JSON compliant"):

@@ -50,13 +50,17 @@ def _default(value: object) -> object:
 
 
 def encode(record: Mapping[str, object]) -> bytes:
-    """One line of JSON (no NaN, newlines escaped), ending in a newline."""
-    return (
-        json.dumps(
-            record, default=_default, allow_nan=False, ensure_ascii=False, separators=(",", ":")
-        )
-        + "\n"
-    ).encode("utf-8")
+    """One line of pure-ASCII JSON (no NaN), ending in a newline; accepts any str.
+
+    Every non-ASCII character is written as a `\\uXXXX` escape (json.loads gives it back):
+    a lone surrogate (an undecodable byte of a ref name or push option, which Python keeps
+    with surrogateescape) cannot make the write fail and so refuse an accepted push, and no
+    pusher-chosen control, bidi or C1 character lands raw on the terminal of an admin who
+    `cat`s the log."""
+    text = json.dumps(
+        record, default=_default, allow_nan=False, ensure_ascii=True, separators=(",", ":")
+    )
+    return (text + "\n").encode("ascii")
 
 
 def append(path: Path, record: Mapping[str, object]) -> None:

@@ -14,6 +14,11 @@ so lines stay short and every string that comes from the push or the policy pass
     ...
     gitward: bypassed (recorded in the audit log):
     gitward:   refs/heads/main: protect-main by alice: "prod is down"
+
+Both are bounded however many problems a push has (creating a branch under a broad rule can
+find one per commit): the report lists at most `PER_REF` violations of one ref and `SHOWN` in
+all, blocking ones first, then says how many more there are; the audit line keeps the counts
+and the first `AUDIT_VIOLATIONS` violations (blocking, then bypassed, then warnings).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from datetime import UTC, datetime
 
 from gitward.model import RefUpdate, Verdict, Violation
 from gitward.pusher import Origin
-from gitward.sanitize import clean
+from gitward.sanitize import ELLIPSIS, clean
 
 PREFIX = "gitward: "
 REF_LEN = 80
@@ -34,6 +39,13 @@ NAME_LEN = 60
 # Text width after `PREFIX`: with git's `remote: ` in front, lines stay under 100 columns.
 WIDTH = 82
 REASON_LEN = 1000
+PER_REF = 20  # violations listed per ref (in its block, or among the warnings)
+SHOWN = 50  # violations listed in all
+BYPASSES_SHOWN = 20
+AUDIT_VIOLATIONS = 100  # violation entries kept in an audit line (the counts are all kept)
+AUDIT_BYPASSES = 50
+MORE = "run `gitward check` on the pushed range, or see the audit log"
+_ORDER = {"enforce": 0, "bypassed": 1, "warn": 2}
 
 
 def _plural(n: int, word: str) -> str:
@@ -65,30 +77,50 @@ def _by_ref(violations: Iterable[Violation]) -> dict[str, list[Violation]]:
     return grouped
 
 
+def _listed(verdict: Verdict) -> tuple[list[Violation], int]:
+    """The violations the report lists, blocking ones first (grouped by ref), at most
+    `PER_REF` per ref and section and `SHOWN` in all; and how many it leaves out."""
+    candidates = [v for vs in _by_ref(verdict.blocking).values() for v in vs]
+    candidates += verdict.warnings
+    listed: list[Violation] = []
+    per_ref: dict[tuple[str, str], int] = {}
+    for v in candidates:
+        key = (v.mode, v.ref)
+        if len(listed) < SHOWN and per_ref.get(key, 0) < PER_REF:
+            listed.append(v)
+            per_ref[key] = per_ref.get(key, 0) + 1
+    return listed, len(candidates) - len(listed)
+
+
 def render(verdict: Verdict, commits_checked: int = 0) -> list[str]:
-    """The report lines (without newlines), each starting with `PREFIX`."""
+    """The report lines (without newlines), each starting with `PREFIX`; bounded in number."""
     body: list[str] = []
-    blocking = _by_ref(verdict.blocking)
+    listed, omitted = _listed(verdict)
+    blocking = verdict.blocking
     if blocking:
-        problems = sum(len(vs) for vs in blocking.values())
-        body.append(
-            f"push refused: {_plural(problems, 'problem')} on {_plural(len(blocking), 'ref')}"
-        )
-        for ref, violations in blocking.items():
+        refs = len({v.ref for v in blocking})
+        body.append(f"push refused: {_plural(len(blocking), 'problem')} on {_plural(refs, 'ref')}")
+        for ref, violations in _by_ref(v for v in listed if v.mode == "enforce").items():
             body.append(f"ref {clean(ref, REF_LEN)}")
             for v in violations:
                 body.extend(_violation(v, with_ref=False))
     if verdict.warnings:
         body.append("warnings (not blocking):")
-        for v in verdict.warnings:
-            body.extend(_violation(v, with_ref=True))
+        for v in listed:
+            if v.mode == "warn":
+                body.extend(_violation(v, with_ref=True))
+    if omitted:
+        body.append(clean(f"{ELLIPSIS} and {omitted} more ({MORE})", WIDTH))
     if verdict.bypasses:
         body.append("bypassed (recorded in the audit log):")
-        for b in verdict.bypasses:
+        for b in verdict.bypasses[:BYPASSES_SHOWN]:
             body.append(
                 f"  {clean(b.ref, REF_LEN)}: {clean(b.rule_id, NAME_LEN)} by "
                 f'{clean(b.actor, NAME_LEN)}: "{clean(b.reason, MESSAGE_LEN)}"'
             )
+        if len(verdict.bypasses) > BYPASSES_SHOWN:
+            more = len(verdict.bypasses) - BYPASSES_SHOWN
+            body.append(f"  {ELLIPSIS} and {more} more (see the audit log)")
     if not blocking:
         body.append(f"push accepted ({_plural(commits_checked, 'new commit')} checked)")
     return [PREFIX + line for line in body]
@@ -102,7 +134,10 @@ def refusal_line(what: str) -> str:
 
 def _utf8(text: str) -> str:
     """Ref names arrive with undecodable bytes as surrogates; show them as \\x escapes."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that was no byte: left to the writer's escapes
+        return text
 
 
 def audit_record(
@@ -118,8 +153,18 @@ def audit_record(
 ) -> dict[str, object]:
     """The audit log line for one decision ("accepted", "refused" or "error").
 
-    Strings stay raw (the audit writer escapes them as JSON); a bypass reason is bounded."""
+    Ref names have undecodable bytes shown as `\\xNN` (git forbids `\\` in ref names, so this
+    is unambiguous), the same in every field; other strings stay raw (the audit writer escapes
+    them). Bounded: messages and reasons are cut, at most `AUDIT_VIOLATIONS` violations
+    (blocking, then bypassed, then warnings) and `AUDIT_BYPASSES` bypasses are listed, and
+    `violations_total` / `violation_counts` / `bypasses_total` count them all."""
     pusher = origin.pusher if origin is not None else None
+    violations = () if verdict is None else verdict.violations
+    bypasses = () if verdict is None else verdict.bypasses
+    counts = dict.fromkeys(_ORDER, 0)
+    for v in violations:
+        counts[v.mode] = counts.get(v.mode, 0) + 1
+    first = sorted(violations, key=lambda v: _ORDER.get(v.mode, 0))[:AUDIT_VIOLATIONS]
     record: dict[str, object] = {
         "time": received_at.astimezone(UTC)
         .isoformat(timespec="milliseconds")
@@ -133,17 +178,27 @@ def audit_record(
         "ref_updates": [{"ref": _utf8(u.ref), "old": u.old, "new": u.new} for u in updates],
         "commits_checked": commits_checked,
         "verdict": verdict_name,
-        "violations": []
-        if verdict is None
-        else [
-            {"rule_id": v.rule_id, "mode": v.mode, "ref": v.ref, "oid": v.oid, "message": v.message}
-            for v in verdict.violations
+        "violations_total": len(violations),
+        "violation_counts": counts,
+        "violations": [
+            {
+                "rule_id": v.rule_id,
+                "mode": v.mode,
+                "ref": _utf8(v.ref),
+                "oid": v.oid,
+                "message": v.message[:REASON_LEN],
+            }
+            for v in first
         ],
-        "bypasses": []
-        if verdict is None
-        else [
-            {"rule_id": b.rule_id, "ref": b.ref, "actor": b.actor, "reason": b.reason[:REASON_LEN]}
-            for b in verdict.bypasses
+        "bypasses_total": len(bypasses),
+        "bypasses": [
+            {
+                "rule_id": b.rule_id,
+                "ref": _utf8(b.ref),
+                "actor": b.actor,
+                "reason": b.reason[:REASON_LEN],
+            }
+            for b in bypasses[:AUDIT_BYPASSES]
         ],
         "duration_ms": duration_ms,
     }

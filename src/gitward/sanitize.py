@@ -10,29 +10,23 @@ the push, or make the report lie about which commit is wrong. `clean` therefore 
 - no format character (Unicode category Cf: bidi embeddings, overrides and isolates
   U+202A-U+202E / U+2066-U+2069, marks U+200E/U+200F/U+061C, zero-width characters, tags);
 - no line or paragraph separator and no lone surrogate (undecodable bytes);
-- at most `max_len` characters, with an ellipsis when cut.
+- at most `max_len` characters, with an ellipsis when cut (never inside an escape).
 
-Well-formed ANSI CSI and OSC/DCS sequences are dropped whole (they are formatting, not
-content); tab/newline/CR and separators become one space (a field stays on one line); every
-other forbidden character is shown as a visible escape such as `\\u202e`, so the reader can
-see that something was there.
+Nothing is deleted: tab, newline and CR each become one space (a field stays on one line), and
+every other forbidden character is shown as a visible escape such as `\\x1b`, `\\x9b` or
+`\\u202e`. An escape sequence cannot act once its introducer is escaped, and the text still
+says what was there: a ref `refs/heads/c1<U+009B>31mRED` is shown as `refs/heads/c1\\x9b31mRED`,
+not as the name of a ref that does not exist. A byte that was not UTF-8 (kept by Python as a
+lone surrogate U+DC80-U+DCFF, "surrogateescape") is shown as that byte, e.g. `\\xff`.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 ELLIPSIS = "…"
 
-# CSI: ESC [ params intermediates final (ECMA-48 5.4), 7-bit and 8-bit (U+009B) forms.
-# String commands (OSC, DCS, SOS, PM, APC) up to their terminator (BEL or ST), bounded so that
-# an unterminated one does not swallow the rest of the text: its introducer is escaped instead.
-_SEQUENCES = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]{0,64}[ -/]{0,8}[@-~]"
-    r"|(?:\x1b[\]P^_X]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,512}(?:\x07|\x1b\\|\x9c)"
-)
-_FLATTEN = frozenset("\t\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+_FLATTEN = frozenset("\t\n\r")
 # Categories never printed raw: controls, format characters, surrogates, line/para separators.
 _FORBIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
@@ -44,6 +38,8 @@ def is_forbidden(ch: str) -> bool:
 
 def _escape(ch: str) -> str:
     code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte (surrogateescape): show the byte
+        return f"\\x{code - 0xDC00:02x}"
     if code < 0x100:
         return f"\\x{code:02x}"
     if code < 0x10000:
@@ -55,13 +51,10 @@ def clean(text: str, max_len: int = 200) -> str:
     """`text` made printable on one terminal line, at most `max_len` characters (>= 1)."""
     if max_len < 1:
         raise ValueError("max_len must be at least 1")
-    # Work on a bounded prefix: the result cannot need more input than this (every kept input
-    # character yields at least one output character), and huge messages stay cheap.
-    limit = max_len * 8 + 1024
-    cut = len(text) > limit
-    text = _SEQUENCES.sub("", text[:limit])
-    out: list[str] = []
+    pieces: list[str] = []
     size = 0
+    # Every input character yields at least one output character, so this reads at most
+    # max_len + 1 characters however long `text` is.
     for ch in text:
         if ch in _FLATTEN:
             piece = " "
@@ -69,11 +62,12 @@ def clean(text: str, max_len: int = 200) -> str:
             piece = _escape(ch)
         else:
             piece = ch
-        out.append(piece)
+        pieces.append(piece)
         size += len(piece)
         if size > max_len:
+            # Cut whole pieces (a half escape would misstate what was there), then mark it.
+            while size > max_len - len(ELLIPSIS):
+                size -= len(pieces.pop())
+            pieces.append(ELLIPSIS)
             break
-    result = "".join(out)
-    if len(result) > max_len or (cut and not result.endswith(ELLIPSIS)):
-        result = result[: max_len - 1] + ELLIPSIS
-    return result
+    return "".join(pieces)
