@@ -93,6 +93,35 @@ def test_missing_verifier_library_refuses(tmp_path: Path, client: Client) -> Non
     assert client.push(server, "HEAD:refs/heads/main").ok  # the same push, verifier present
 
 
+WARN_SSH = """\
+version: 1
+rules:
+  - id: signed-main
+    refs: [refs/heads/main]
+    mode: warn
+    signatures:
+      signers: [alice]
+"""
+
+
+def test_missing_ssh_verifier_refuses_even_under_a_warn_rule(
+    tmp_path: Path, client: Client
+) -> None:
+    """A warn rule would let a push with a bad signature through: a missing library must not
+    pass for a bad signature, it stops the push and goes to the admin's log."""
+    policy = write_config(tmp_path / "etc", WARN_SSH, {"alice": Signer(ssh=True)})
+    server = bare_repo(tmp_path / "srv" / "app.git", policy)
+    client.commit("ssh signed", sign=("ssh", "alice"))
+    hidden = python_without("cryptography", tmp_path / "shadow")
+    result = client.push(server, "HEAD:refs/heads/main", env=hidden)
+    one_refusal(result, "a signature verifier is missing on the server")
+    details = (policy.parent / "gitward-errors.log").read_text()
+    assert "VerifierUnavailable" in details
+    assert "cryptography hidden by the test" in details
+    assert audit(policy)[-1]["verdict"] == "error"
+    assert client.push(server, "HEAD:refs/heads/main").ok  # the same push, library present
+
+
 def test_push_out_of_time_budget_refuses(tmp_path: Path, client: Client) -> None:
     policy = config_dir(tmp_path / "etc", timeout=0.001)
     server = bare_repo(tmp_path / "srv" / "app.git", policy)

@@ -13,11 +13,9 @@ from typing import Any
 import gwkeys
 import gwrepo
 import pytest
-from gwpush import Signer, write_config
+from gwpush import Signer, hide_in_process, write_config
 
 from gitward import hook
-from gitward.errors import VerifierUnavailable
-from gitward.model import SignatureCheck
 
 ZERO = "0" * 40
 POLICY = """\
@@ -138,20 +136,24 @@ def test_unexpected_exception_refuses_without_traceback(
     assert "secret detail" in log
 
 
-def test_missing_verifier_refuses(
+def test_missing_ssh_verifier_library_refuses_and_tells_the_admin(
     tmp_path: Path, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def unavailable(*args: object, **kwargs: object) -> SignatureCheck:
-        raise VerifierUnavailable("pysequoia is not installed")
-
-    monkeypatch.setattr("gitward.signing.verify_signature", unavailable)
     config = make_config(tmp_path)
     tree = gwrepo.empty_tree(repo)
     raw = gwrepo.sign_commit_object(gwkeys.ssh_private_key("alice"), tree, [], b"signed\n")
     oid = gwrepo.write_object(repo, "commit", raw)
+    # The real lazy import of the SSH arithmetic now fails, as on a server without cryptography.
+    hide_in_process(monkeypatch, "cryptography", "gitward.signing.sshcrypto")
     code, text = run(repo, config, f"{ZERO} {oid} refs/heads/signed\n")
     assert code == 1
-    assert_one_line(text, "a signature verifier is missing on the server")
+    assert_one_line(text, "a signature verifier is missing on the server")  # not "bad signature"
+    log = (config.parent / "gitward-errors.log").read_text()
+    assert "VerifierUnavailable" in log
+    assert "cryptography" in log
+    assert records(config)[-1]["verdict"] == "error"
+    monkeypatch.undo()  # the library is back: the same push is judged (and accepted)
+    assert run(repo, config, f"{ZERO} {oid} refs/heads/signed\n")[0] == 0
 
 
 def test_backstop_timer_stops_a_stuck_run(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,48 @@ def test_refuses_what_is_not_a_bare_repository(tmp_path: Path, policy: Path) -> 
     (tmp_path / "plain").mkdir()
     assert main(["install", "--config", str(policy), str(tmp_path / "plain")]) == 1
     assert not (tmp_path / "plain" / "hooks").exists()
+
+
+def test_gitea_root_skips_what_is_not_bare_and_installs_the_rest(
+    tmp_path: Path, policy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "gitea-repositories"
+    repos = [bare(root / "alice" / "dots.git"), bare(root / "team" / "zzz.git")]
+    work = root / "team" / "work.git"  # a clone with a work tree, left there by hand
+    subprocess.run(["git", "init", "-q", str(work)], check=True, env=GIT_ENV)
+    (root / "team" / "empty.git").mkdir()
+    assert main(["install", "--gitea", str(root), "--config", str(policy)]) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        f"{root / 'team' / 'empty.git'}: SKIPPED: not a bare git repository"
+        " (not a git repository at all)",
+        f"{work}: SKIPPED: not a bare git repository (it has a work tree)",
+    ]
+    assert out.count("installed") == 2
+    for repo in repos:
+        assert os.access(repo / "hooks" / "pre-receive.d" / "gitward", os.X_OK)
+        assert git_config(repo, "receive.advertisePushOptions") == "true"
+    assert not (work / "hooks").exists()
+    assert not (work / ".git" / "hooks" / "pre-receive.d").exists()
+    assert git_config(work / ".git", "receive.advertisePushOptions") == ""
+    assert main(["uninstall", "--gitea", str(root)]) == 1  # the same skips, the rest removed
+    assert capsys.readouterr().out.count("removed") == 2
+    assert not any((r / "hooks" / "pre-receive.d" / "gitward").exists() for r in repos)
+
+
+def test_help_documents_the_exit_status(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["install", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Exit status: 0 when every repository was handled, 1 when any was skipped or" in text
+
+
+def test_gitpython_is_loaded_only_when_repositories_are_opened() -> None:
+    probe = (
+        "import sys\n"
+        "from gitward.cli import build_parser\n"
+        "build_parser()\n"  # what `gitward --help` does: every command's module imported
+        "print('git' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import random
 import subprocess
 from pathlib import Path
 
@@ -14,7 +15,9 @@ import gwkeys
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from gwpush import hide_in_process
 
+from gitward.errors import VerifierUnavailable
 from gitward.model import SigKind
 from gitward.signing import armor, ssh, verify_signature
 from gitward.signing.openpgp import Keyring
@@ -204,3 +207,45 @@ def test_security_key_signatures_are_not_supported() -> None:
     check = ssh.verify(b"x", sshsig(pub_blob, b"sk-ssh-ed25519@openssh.com", b"\x00" * 69))
     assert not check.good
     assert check.problem == "unsupported SSH key type 'sk-ssh-ed25519@openssh.com'"
+
+
+def armored(data: bytes) -> bytes:
+    b64 = binascii.b2a_base64(data, newline=False)
+    return b"-----BEGIN SSH SIGNATURE-----\n" + b64 + b"\n-----END SSH SIGNATURE-----\n"
+
+
+def test_a_missing_library_raises_while_garbage_still_gets_a_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without cryptography no verdict can be given on a well-formed signature: that is the
+    server's fault (VerifierUnavailable), not the pusher's. Bytes that are refused before any
+    arithmetic still get their plain verdict and never raise."""
+    payload = b"tree 1\n\nmsg\n"
+    real = gwkeys.ssh_sign("alice", payload)
+    data = armor.dearmor(real, openpgp=False).data
+    rng = random.Random(7)  # noqa: S311  # reproducible garbage, not a secret
+    garbage = [
+        b"",
+        b"-----BEGIN SSH SIGNATURE-----\n!!!\n-----END SSH SIGNATURE-----\n",
+        armored(b"NOTSIG" + data[6:]),
+        *(armored(data[:cut]) for cut in range(0, len(data), 7)),
+        *(armored(rng.randbytes(n)) for n in (1, 10, 100, 1000)),
+        *(armored(b"SSHSIG\0\0\0\1" + rng.randbytes(n)) for n in (4, 40, 400)),
+        gwkeys.ssh_sign("alice", payload, namespace="file"),
+        real + real,
+    ]
+    forged = bytearray(data)
+    forged[-3] ^= 0x01
+    hide_in_process(monkeypatch, "cryptography", "gitward.signing.sshcrypto")
+    for sig in garbage:
+        check = ssh.verify(payload, sig)
+        assert not check.good and check.problem, sig
+        assert not verify_signature(payload, sig, Keyring()).good
+    for sig in (real, armored(bytes(forged))):  # well-formed: only the arithmetic can judge
+        with pytest.raises(VerifierUnavailable, match="cryptography"):
+            ssh.verify(payload, sig)
+        with pytest.raises(VerifierUnavailable, match="cryptography"):
+            verify_signature(payload, sig, Keyring())
+    monkeypatch.undo()
+    assert ssh.verify(payload, real).good
+    assert not ssh.verify(payload, armored(bytes(forged))).good

@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import gwkeys
 
 from gitward.cli import main as gitward_main
+
+if TYPE_CHECKING:
+    import pytest
 
 Kind = Literal["openpgp", "ssh"]
 # Variables that would change who the hook thinks is pushing; cleared so that a test run from
@@ -278,3 +282,18 @@ def python_without(module: str, directory: Path) -> dict[str, str]:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / f"{module}.py").write_text(f"raise ImportError('{module} hidden by the test')\n")
     return {"PYTHONPATH": str(directory)}
+
+
+def hide_in_process(monkeypatch: pytest.MonkeyPatch, package: str, *importers: str) -> None:
+    """Until the test ends, make `import package` (or any of its submodules) raise ImportError in
+    this process, as if it were not installed, and forget the modules `importers` that import it
+    (their next import runs again and meets the failure). The in-process twin of
+    `python_without`."""
+    loaded = [name for name in sys.modules if name.startswith(f"{package}.")]
+    for name in (package, *loaded):
+        monkeypatch.setitem(sys.modules, name, None)  # a None entry makes `import` fail
+    for name in importers:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+        parent, _, child = name.rpartition(".")
+        if parent in sys.modules:  # `from parent import child` would find the attribute
+            monkeypatch.delattr(sys.modules[parent], child, raising=False)

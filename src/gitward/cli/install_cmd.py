@@ -14,6 +14,12 @@ hooks; to run several, use a runner like Gitea's `pre-receive.d`.
 
 Install also sets `receive.advertisePushOptions=true` in the repository, so that
 `git push -o gitward.reason=...` (bypass) is accepted; uninstall leaves that setting alone.
+
+Repositories are opened with GitPython (imported lazily: `gitward --help` and the hook never pay
+for it). Each one is handled on its own: a directory that is not a bare git repository (a work
+tree under the Gitea root, a stray folder) is skipped with one warning line, a repository that
+cannot be installed into is reported as FAILED, and the rest are still handled; the exit code is
+1 when anything was skipped or failed, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -23,18 +29,26 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitward.errors import GitwardError
+
+if TYPE_CHECKING:
+    import git
 
 HELP = "install (or uninstall) the gitward pre-receive hook in bare repositories"
 MARKER = "# gitward-managed: `gitward install` writes this file, `gitward uninstall` removes it"
 SAVED = "pre-receive.gitward-saved"
 _CONFIG_LINE = re.compile(r"^GITWARD_CONFIG=(.*)$", re.M)
 _EXEC_LINE = re.compile(r"^exec (.*) hook pre-receive\b", re.M)
+EPILOG = (
+    "Each repository is handled on its own. One that is not a bare git repository is skipped "
+    "with a warning, one that cannot be changed is reported as FAILED, and the others are still "
+    "handled. Exit status: 0 when every repository was handled, 1 when any was skipped or "
+    "failed."
+)
 
 
 class Shim(NamedTuple):
@@ -83,6 +97,7 @@ def gitward_command() -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.epilog = EPILOG
     parser.add_argument("repos", nargs="*", metavar="REPO.git", help="bare repositories")
     parser.add_argument(
         "--gitea", metavar="ROOT", help="every ROOT/<owner>/<repo>.git (hooks/pre-receive.d)"
@@ -96,7 +111,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def targets(args: argparse.Namespace) -> list[tuple[Path, Path]]:
-    """(repository, hook file) pairs named on the command line."""
+    """(repository, hook file) pairs named on the command line (not yet checked to be bare)."""
     pairs = [(Path(r), Path(r) / "hooks" / "pre-receive") for r in args.repos]
     if args.gitea:
         root = Path(args.gitea)
@@ -106,33 +121,59 @@ def targets(args: argparse.Namespace) -> list[tuple[Path, Path]]:
         pairs += [(r, r / "hooks" / "pre-receive.d" / "gitward") for r in repos]
     if not pairs:
         raise GitwardError("name at least one repository (REPO.git) or --gitea ROOT")
-    for repo, _ in pairs:
-        if not (repo / "objects").is_dir() or not (repo / "HEAD").is_file():
-            raise GitwardError(f"{repo}: not a bare git repository")
     return pairs
 
 
+class NotBare(GitwardError):
+    """The directory is not a bare git repository: skipped, not failed."""
+
+
+def open_bare(path: Path) -> git.Repo:
+    """The bare repository at `path` (GitPython); `NotBare` for anything else."""
+    import git  # noqa: PLC0415  # GitPython: ~120 ms to import, only install pays for it
+
+    try:
+        repo = git.Repo(path)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise NotBare("not a bare git repository (not a git repository at all)") from None
+    if not repo.bare:
+        repo.close()
+        raise NotBare("not a bare git repository (it has a work tree)")
+    return repo
+
+
 def run(args: argparse.Namespace) -> int:
+    """Handle every target; 1 when any was skipped or failed (the others still handled)."""
     pairs = targets(args)
-    if args.command == "uninstall":
-        for repo, hook in pairs:
-            print(f"{repo}: {uninstall_one(hook)}")
-        return 0
-    config = args.config or os.environ.get("GITWARD_CONFIG")
-    text = render_shim(
-        args.gitward or gitward_command(), str(Path(config).absolute()) if config else None
-    )
-    failed = 0
-    for repo, hook in pairs:
+    text = ""
+    if args.command == "install":
+        config = args.config or os.environ.get("GITWARD_CONFIG")
+        text = render_shim(
+            args.gitward or gitward_command(), str(Path(config).absolute()) if config else None
+        )
+    trouble = 0
+    for path, hook in pairs:
         try:
-            print(f"{repo}: {install_one(repo, hook, text, force=args.force)}")
-        except GitwardError as exc:
-            print(f"{repo}: FAILED: {exc}", file=sys.stderr)
-            failed += 1
-    return 1 if failed else 0
+            repo = open_bare(path)
+        except NotBare as exc:
+            print(f"{path}: SKIPPED: {exc}", file=sys.stderr)
+            trouble += 1
+            continue
+        try:
+            if args.command == "uninstall":
+                state = uninstall_one(hook)
+            else:
+                state = install_one(repo, hook, text, force=args.force)
+            print(f"{path}: {state}")
+        except (GitwardError, OSError) as exc:  # e.g. hooks/ not writable: the next one may be
+            print(f"{path}: FAILED: {exc}", file=sys.stderr)
+            trouble += 1
+        finally:
+            repo.close()
+    return 1 if trouble else 0
 
 
-def install_one(repo: Path, hook: Path, text: str, *, force: bool) -> str:
+def install_one(repo: git.Repo, hook: Path, text: str, *, force: bool) -> str:
     """Write `text` to `hook` (mode 0755); returns "installed", "updated" or "unchanged"."""
     _enable_push_options(repo)
     state = "installed"
@@ -169,11 +210,17 @@ def uninstall_one(hook: Path) -> str:
     return "removed"
 
 
-def _enable_push_options(repo: Path) -> None:
-    proc = subprocess.run(
-        ["git", "config", "--file", str(repo / "config"), "receive.advertisePushOptions", "true"],
-        capture_output=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise GitwardError(f"cannot set receive.advertisePushOptions: {proc.stderr.decode()[:200]}")
+def _enable_push_options(repo: git.Repo) -> None:
+    """Set `receive.advertisePushOptions=true` in the repository's own config (left untouched
+    when already set, so a re-run from cron rewrites nothing)."""
+    import configparser  # noqa: PLC0415  # GitPython's config errors; loaded with it anyway
+
+    key = ("receive", "advertisePushOptions")
+    try:
+        with repo.config_reader("repository") as reader:
+            if str(reader.get_value(*key, default="")).lower() == "true":
+                return
+        with repo.config_writer("repository") as writer:
+            writer.set_value(*key, "true")
+    except (OSError, configparser.Error, ValueError) as exc:  # unwritable, config.lock held...
+        raise GitwardError(f"cannot set receive.advertisePushOptions: {exc}"[:300]) from exc

@@ -168,12 +168,19 @@ def _verify(payload: bytes, signature: bytes, namespace: bytes) -> SignatureChec
         return _bad(f"signature algorithm {sig_alg[:40]!r} does not match the {key_type} key", fpr)
     digest = hashlib.new(hash_alg.decode(), payload).digest()
     signed = MAGIC + _string(ns) + _string(reserved) + _string(hash_alg) + _string(digest)
+    if not _arithmetic(key_type, key, sig_alg, sig, signed):
+        return _bad("bad signature (content changed or wrong key)", fpr)
+    return SignatureCheck(SigKind.SSH, True, fpr, fpr, None, None)
+
+
+def _arithmetic(
+    key_type: str, key: tuple[bytes | int, ...], sig_alg: str, sig: bytes, signed: bytes
+) -> bool:
+    """sshcrypto.verify, loaded on first use; `VerifierUnavailable` when cryptography is
+    missing (no verdict is possible, and it is not the signature's fault)."""
     try:
         from gitward.signing import sshcrypto  # noqa: PLC0415 (cryptography: ~25 ms to import)
 
-        good = sshcrypto.verify(key_type, key, sig_alg, sig, signed)
+        return sshcrypto.verify(key_type, key, sig_alg, sig, signed)
     except ImportError as exc:  # also a lazy import inside cryptography: the install is broken
         raise VerifierUnavailable(f"SSH signatures need the cryptography library: {exc}") from exc
-    if not good:
-        return _bad("bad signature (content changed or wrong key)", fpr)
-    return SignatureCheck(SigKind.SSH, True, fpr, fpr, None, None)
