@@ -120,22 +120,29 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
         proc.wait(timeout=10)
 
 
-def test_git_daemon_push_is_judged_and_anonymous(
+def served(
     tmp_path: Path, gnupghome: Path, config: Path, daemon: tuple[Path, str]
-) -> None:
+) -> tuple[Path, Client, str]:
+    """A hooked bare repository served by the git daemon, its git:// URL, and a client."""
     base, url = daemon
     name = tmp_path.name + ".git"
     server = bare_repo(base / name, config)
-    client = Client(tmp_path / "work", gnupghome)
+    return server, Client(tmp_path / "work", gnupghome), f"{url}/{name}"
+
+
+def test_git_daemon_push_is_judged_and_anonymous(
+    tmp_path: Path, gnupghome: Path, config: Path, daemon: tuple[Path, str]
+) -> None:
+    server, client, remote = served(tmp_path, gnupghome, config, daemon)
     signed = client.commit("signed", sign=("ssh", "alice"))
-    accepted = client.push(f"{url}/{name}", "HEAD:refs/heads/net")
+    accepted = client.push(remote, "HEAD:refs/heads/net")
     assert accepted.ok, accepted.text
     assert accepted.gitward == ["gitward: push accepted (1 new commit checked)"]
     assert server_refs(server)["refs/heads/net"] == signed
     record = audit(config)[-1]
     assert record["pusher"] == {"name": None, "source": "git-daemon", "id": None}
     # Only alice may push to main: an anonymous pusher cannot be her.
-    to_main = client.push(f"{url}/{name}", "HEAD:refs/heads/main")
+    to_main = client.push(remote, "HEAD:refs/heads/main")
     assert not to_main.ok
     assert "gitward:   builtin/anonymous" in to_main.gitward, to_main.text
 
@@ -143,12 +150,9 @@ def test_git_daemon_push_is_judged_and_anonymous(
 def test_git_daemon_unsigned_refused_and_no_bypass_for_anonymous(
     tmp_path: Path, gnupghome: Path, config: Path, daemon: tuple[Path, str]
 ) -> None:
-    base, url = daemon
-    name = tmp_path.name + ".git"
-    server = bare_repo(base / name, config)
-    client = Client(tmp_path / "work", gnupghome)
+    server, client, remote = served(tmp_path, gnupghome, config, daemon)
     unsigned = client.commit("unsigned")
-    result = client.push(f"{url}/{name}", "HEAD:refs/heads/net", options=["gitward.reason=x"])
+    result = client.push(remote, "HEAD:refs/heads/net", options=["gitward.reason=x"])
     assert not result.ok
     assert f"gitward:   protect-main/signature on {unsigned[:10]}" in result.gitward, result.text
     assert audit(config)[-1]["bypasses"] == []
