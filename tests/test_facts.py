@@ -5,15 +5,18 @@ objects exist, the refs still hold their old values."""
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import gwkeys
 import pytest
 from gwrepo import (
+    DATE,
     chain,
     commit,
     empty_tree,
@@ -24,6 +27,7 @@ from gwrepo import (
     sign_commit_object,
     ssh_signing_key,
     tmpdir,
+    write_loose,
     write_object,
 )
 
@@ -308,3 +312,83 @@ def test_a_warn_rule_reports_on_commits_new_to_the_repository(bare: Path) -> Non
     enforced = warn._replace(mode="enforce")
     push = run(bare, [RefUpdate(ZERO, topic, "refs/heads/topic")], [enforced])
     assert set(push.refs[0].commits_by_rule["style"]) == {topic, *base}
+
+
+def test_many_new_branches_ask_git_once_per_exclusion_set(
+    bare: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A mirror push: 300 new branches, one new commit each on a base main already has.
+    base = chain(bare, 1)[0]
+    set_ref(bare, "refs/heads/main", base)
+    set_ref(bare, "refs/tags/old", commit(bare, "side\n"))
+    tree = empty_tree(bare)
+    news = [
+        write_loose(bare / "objects", "commit", raw_commit(tree, [base], b"b%d\n" % i))
+        for i in range(300)
+    ]
+    updates = [RefUpdate(ZERO, c, f"refs/heads/b{i}") for i, c in enumerate(news)]
+    # all-branches and also exclude main's tip; the warn rule every ref's (the tag's too)
+    also = Rule(id="also", refs=("refs/heads/*",))
+    style = Rule(id="style", refs=("refs/heads/**",), mode="warn")
+    runs: list[str] = []
+    real_run = subprocess.run
+
+    def counting(argv: list[str], *args: Any, **kwargs: Any) -> Any:
+        runs.append(argv[1])
+        return real_run(argv, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counting)
+    push = run(bare, updates, [ALL_BRANCHES, also, style])
+    monkeypatch.undo()
+    assert [f.update.ref for f in push.refs] == [u.ref for u in updates]
+    for facts, c in zip(push.refs, news, strict=True):
+        assert facts.commits_by_rule == {"all-branches": (c,), "also": (c,), "style": (c,)}
+    assert runs.count("rev-list") <= 2  # two exclusion sets, not 300 refs times 3 rules
+    assert set(push.commits) == set(news)
+
+
+def _dag(repo: Path, parents: Sequence[Sequence[int]], dates: Sequence[int]) -> list[str]:
+    """Commits `i` with parents `parents[i]` (earlier indexes) and committer time `dates[i]`."""
+    tree, ids = empty_tree(repo), list[str]()
+    for i, (ps, when) in enumerate(zip(parents, dates, strict=True)):
+        raw = raw_commit(tree, [ids[p] for p in ps], b"n%d\n" % i)
+        raw = raw.replace(f" {DATE}".encode(), b" %d +0000" % when)
+        ids.append(write_loose(repo / "objects", "commit", raw))
+    return ids
+
+
+def test_each_ref_gets_the_order_its_own_rev_list_prints(bare: Path) -> None:
+    # One listing of both tips (b first) meets y before x; a's own rev-list meets x first.
+    # Every commit has the same date, so only the order of meeting orders them.
+    z, x, y, a, b = _dag(bare, [[], [0], [0], [1, 2], [2]], [100] * 5)
+    updates = [RefUpdate(ZERO, b, "refs/heads/b"), RefUpdate(ZERO, a, "refs/heads/a")]
+    push = run(bare, updates, [ALL_BRANCHES])
+    assert push.refs[1].commits_by_rule["all-branches"] == (a, x, y, z)
+    assert push.refs[0].commits_by_rule["all-branches"] == (b, y, z)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_merges_and_equal_dates_give_the_answers_of_one_rev_list_per_ref(
+    bare: Path, seed: int
+) -> None:
+    rng = random.Random(seed)  # noqa: S311  # a reproducible history, not a secret
+    parents: list[list[int]] = [[]]
+    dates = [1000]
+    for i in range(1, 60):
+        ps = rng.sample(range(i), min(i, rng.choice([1, 1, 2, 3])))
+        parents.append(ps)
+        # Never older than a parent: under clock skew git's walk of one ref may list commits
+        # the excluded tips reach (it stops early), which one walk over many refs may not.
+        dates.append(max(dates[p] for p in ps) + rng.choice([0, 0, 1, 7]))
+    ids = _dag(bare, parents, dates)
+    for i, oid in enumerate(rng.sample(ids, 4)):
+        set_ref(bare, f"refs/heads/old{i}", oid)
+    tips = rng.sample(ids, 8)
+    updates = [RefUpdate(ZERO, t, f"refs/heads/new{i}") for i, t in enumerate(tips)]
+    rules = [ALL_BRANCHES, Rule(id="w", refs=("refs/heads/new*",), mode="warn")]
+    push = run(bare, updates, rules)
+    with Repo(bare) as repo:
+        old = list(repo.for_each_ref().values())  # the new refs do not exist yet
+        for facts in push.refs:
+            want = tuple(repo.rev_list([facts.update.new], old))
+            assert facts.commits_by_rule == {"all-branches": want, "w": want}

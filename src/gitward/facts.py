@@ -62,13 +62,16 @@ def gather(
     objects.load(tips)
 
     commit_ranges = RuleRanges(repo, refs, ranges, deadline)
+    rules_of = [loaded.policy.rules_for(u.ref) for u in updates]
+    peeled_of = [("", "") if u.is_delete else objects.peel(u.new) for u in updates]
+    for update, rules, (peeled, peeled_type) in zip(updates, rules_of, peeled_of, strict=True):
+        if peeled_type == "commit":  # announced first: one rev-list lists many tips
+            commit_ranges.expect(update, rules, peeled)
     partial: list[tuple[RefUpdate, str, dict[str, tuple[str, ...]], Tag | None]] = []
-    for update in updates:
-        rules = loaded.policy.rules_for(update.ref)
+    for update, rules, (peeled, peeled_type) in zip(updates, rules_of, peeled_of, strict=True):
         if update.is_delete:
             partial.append((update, "", {r.id: () for r in rules}, None))
             continue
-        peeled, peeled_type = objects.peel(update.new)
         if peeled_type == "commit":
             by_rule = {r.id: commit_ranges.commits(update, r, peeled) for r in rules}
         else:

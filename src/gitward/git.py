@@ -36,6 +36,19 @@ def _one_line(data: bytes | str | None) -> str:
     return lines[-1][:300] if lines else "no message"
 
 
+def _revisions(include: Iterable[str], exclude: Iterable[str]) -> bytes | None:
+    """`rev-list --stdin` input for `include... --not exclude...`; None when nothing is
+    included (git would list nothing)."""
+    lines = list(include)
+    if not lines:
+        return None
+    lines += [f"^{x}" for x in exclude]
+    for rev in lines:
+        if not rev.lstrip("^") or rev.startswith(("-", "^-")) or "\n" in rev:
+            raise GitError(f"refusing odd revision {rev!r}")
+    return ("\n".join(lines) + "\n").encode()
+
+
 class Repo:
     """One repository, seen through `git`. Use as a context manager (or call `close()`)."""
 
@@ -126,16 +139,30 @@ class Repo:
         """`git rev-list include... --not exclude...`: commit ids, newest first. Tags are
         peeled; trees and blobs contribute nothing. Revisions go through stdin, so thousands
         of excluded tips do not hit the command-line length limit."""
-        inc = list(include)
-        if not inc:
+        data = _revisions(include, exclude)
+        if data is None:
             return []
-        lines = [*inc, *(f"^{x}" for x in exclude)]
-        for rev in lines:
-            if not rev.lstrip("^") or rev.startswith(("-", "^-")) or "\n" in rev:
-                raise GitError(f"refusing odd revision {rev!r}")
-        data = ("\n".join(lines) + "\n").encode()
         out = self._run(["rev-list", "--stdin"], deadline, input=data)
         return out.stdout.decode("ascii", "replace").split()
+
+    def rev_list_parents(
+        self, include: Iterable[str], exclude: Iterable[str], deadline: Deadline | None = None
+    ) -> list[tuple[str, int, tuple[str, ...]]]:
+        """`rev_list` with each commit's committer time (epoch seconds) and parents, in
+        git's order: `(id, time, parents)`. Parents are all of the commit's, excluded or not.
+        A line that is not `time id parent...` raises `GitError`."""
+        data = _revisions(include, exclude)
+        if data is None:
+            return []
+        args = ["rev-list", "--timestamp", "--parents", "--stdin"]
+        out = self._run(args, deadline, input=data).stdout.decode("ascii", "replace")
+        rows = []
+        for line in out.splitlines():
+            fields = line.split(" ")
+            if len(fields) < 2 or not fields[0].isdigit() or not all(fields[1:]):
+                raise GitError(f"git rev-list printed an odd line: {line[:100]!r}")
+            rows.append((fields[1], int(fields[0]), tuple(fields[2:])))
+        return rows
 
     def is_ancestor(self, a: str, b: str, deadline: Deadline | None = None) -> bool:
         """True when commit `a` is reachable from commit `b` (b fast-forwards a)."""
