@@ -169,3 +169,23 @@ def test_hidden_and_other_files_are_ignored(tmp_path: Path) -> None:
     assert result.problems == []
     assert [s.id for s in result.signers.signers] == ["alice"]
     assert signers_file.load_dir(tmp_path / "absent").signers == spec.Signers()
+
+
+def test_each_certificate_is_parsed_once_per_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The hook loads the config on every push: the checked certificate goes to the Keyring as
+    # it is, instead of being parsed a second time.
+    from gitward.signing import certs, openpgp
+
+    example = Path(__file__).resolve().parents[1] / "config"
+    calls: list[int] = []
+    real = certs.load_cert
+
+    def counting(data: bytes) -> certs.LoadedCert:
+        calls.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(certs, "load_cert", counting)
+    monkeypatch.setattr(openpgp, "load_cert", counting)
+    loaded = config.load(example)
+    assert len(loaded.keyring) == 2  # alice and bob
+    assert len(calls) == 2

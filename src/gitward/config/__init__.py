@@ -106,7 +106,7 @@ def load(path: str | Path | None = None, now: datetime | None = None) -> LoadedC
     from gitward.signing.openpgp import Keyring  # noqa: PLC0415
 
     try:
-        keyring = Keyring.from_certs(result.certs)
+        keyring = Keyring.from_loaded(result.certs)
     except ValueError as exc:  # each cert parsed alone already; fail closed regardless
         raise ConfigError([f"{located.signers_dir}/keys: {exc}"]) from None
     return LoadedConfig(

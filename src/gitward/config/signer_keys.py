@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitward.config.fields import Problems
 from gitward.policy import spec
+
+if TYPE_CHECKING:
+    from gitward.signing.certs import LoadedCert
 
 
 def _validity(k: dict[str, Any]) -> spec.KeyValidity:
@@ -26,32 +29,32 @@ def check_window(k: dict[str, Any], path: tuple[str, int], out: Problems) -> Non
 
 
 def openpgp_key(
-    file: Path, i: int, k: dict[str, Any], out: Problems, certs: list[bytes]
+    file: Path, i: int, k: dict[str, Any], out: Problems, certs: list[LoadedCert]
 ) -> spec.OpenPGPKey | None:
     """Entry `i` of `openpgp:` in `file`, checked against `keys/<FPR>.asc` beside the file;
     the certificate is appended to `certs`. None (with problems in `out`) when it does not
     match."""
     # Lazy: the schema and `signers list` must not pay for pysequoia.
-    from gitward.signing.openpgp import inspect_cert  # noqa: PLC0415
+    from gitward.signing.certs import load_cert  # noqa: PLC0415
 
     fpr = k["fingerprint"].upper()
     path = ("openpgp", i, "fingerprint")
     key_file = file.parent / "keys" / f"{fpr}.asc"
     try:
-        data = key_file.read_bytes()
-        info = inspect_cert(data)
+        loaded = load_cert(key_file.read_bytes())
     except OSError as exc:
         out.append((path, f"expected the key in {key_file}: {exc.strerror or exc}"))
         return None
     except ValueError as exc:
         out.append((path, f"expected an OpenPGP public key in {key_file}: {exc}"))
         return None
+    info = loaded.info
     if info.fingerprint.upper() != fpr:
         out.append(
             (path, f"expected the primary fingerprint of {key_file}, which is {info.fingerprint}")
         )
         return None
-    certs.append(data)
+    certs.append(loaded)
     return spec.OpenPGPKey(
         fingerprint=fpr,
         signing_subkeys=dict(info.signing_subkeys),

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitward.config import yamlpos
 from gitward.config.fields import INVALID, Problems
 from gitward.config.signer_keys import check_window, dead_reason, openpgp_key, ssh_key
 from gitward.config.signer_table import SIGNER
 from gitward.policy import spec
+
+if TYPE_CHECKING:
+    from gitward.signing.certs import LoadedCert
 
 
 class SignersResult:
@@ -25,7 +28,7 @@ class SignersResult:
 
     def __init__(self) -> None:
         self.signers = spec.Signers()
-        self.certs: list[bytes] = []  # armored certificates, for the Keyring
+        self.certs: list[LoadedCert] = []  # parsed once, handed to the Keyring
         self.problems: list[str] = []
         self.warnings: list[str] = []
         self.files: dict[str, Path] = {}  # signer id -> file

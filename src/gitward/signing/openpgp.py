@@ -54,9 +54,14 @@ class Keyring:
 
         Raises ValueError (naming the problem) when one does not parse or is a secret key.
         """
+        return cls.from_loaded(load_cert(data) for data in certs)
+
+    @classmethod
+    def from_loaded(cls, certs: Iterable[LoadedCert]) -> Keyring:
+        """Build from certificates `load_cert` already parsed (the config loader parses each
+        once, to check it, and hands it over: no second parse on every push)."""
         by_primary: dict[str, LoadedCert] = {}
-        for data in certs:
-            lc = load_cert(data)
+        for lc in certs:
             old = by_primary.get(lc.info.fingerprint)
             by_primary[lc.info.fingerprint] = (
                 lc if old is None else load_cert(bytes(old.cert.merge(lc.cert)))
