@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from gitward import audit
+from gitward.audit import log as audit
 
 WRITER = """
 import sys
 from pathlib import Path
-from gitward import audit
+from gitward.audit import log as audit
 path, who = Path(sys.argv[1]), sys.argv[2]
 pad = "x" * 3000  # larger than PIPE_BUF: O_APPEND alone would not be enough everywhere
 for i in range(500):

@@ -174,7 +174,8 @@ def test_hidden_and_other_files_are_ignored(tmp_path: Path) -> None:
 def test_each_certificate_is_parsed_once_per_load(monkeypatch: pytest.MonkeyPatch) -> None:
     # The hook loads the config on every push: the checked certificate goes to the Keyring as
     # it is, instead of being parsed a second time.
-    from gitward.signing import certs, openpgp
+    from gitward.signing import openpgp
+    from gitward.signing.openpgp import certs
 
     example = Path(__file__).resolve().parents[1] / "config"
     calls: list[int] = []

@@ -33,8 +33,8 @@ from gwrepo import (
 
 from gitward.deadline import Deadline
 from gitward.errors import BudgetExceeded, GitError
-from gitward.facts import gather
-from gitward.git import Repo
+from gitward.facts.gather import gather
+from gitward.git.repo import Repo
 from gitward.model import Push, Pusher, RefUpdate, SigKind, SignatureCheck
 from gitward.policy.spec import Policy, Rule, SignatureRule
 from gitward.signing import Keyring

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from gwrepo import chain, commit, git, git_env, init, set_ref, tmpdir, write_object
 
-from gitward import catfile
 from gitward.deadline import Deadline
 from gitward.errors import BudgetExceeded, GitError
-from gitward.git import Repo
+from gitward.git import catfile
+from gitward.git.repo import Repo
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -105,7 +105,7 @@ def test_works_inside_the_pre_receive_quarantine(bare: Path) -> None:
             #!{sys.executable}
             import sys
             sys.path.insert(0, {str(SRC)!r})
-            from gitward.git import Repo
+            from gitward.git.repo import Repo
             old, new, ref = sys.stdin.read().split()
             with Repo(".") as repo:
                 (_, typ, raw), = repo.read_objects([new])

@@ -27,9 +27,9 @@ from gwrepo import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitward import gitsig
-from gitward.gitobjects import parse_commit, parse_person, parse_tag
-from gitward.gitsig import split_signed_commit, split_signed_tag
+from gitward.git import signed as gitsig
+from gitward.git.objects import parse_commit, parse_person, parse_tag
+from gitward.git.signed import split_signed_commit, split_signed_tag
 from gitward.model import Person
 
 T1 = "a" * 40

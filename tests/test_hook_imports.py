@@ -38,8 +38,8 @@ FORBIDDEN = (
     "ruamel",
     "jsonschema",
     "argparse",
-    "gitward.signers_edit",
-    "gitward.signers_add",
+    "gitward.signers.edit",
+    "gitward.signers.add",
 )
 
 PROBE = """

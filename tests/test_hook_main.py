@@ -15,7 +15,7 @@ import gwrepo
 import pytest
 from gwpush import Signer, hide_in_process, write_config
 
-from gitward import hook
+from gitward.hook import main as hook
 
 ZERO = "0" * 40
 POLICY = """\
@@ -144,7 +144,7 @@ def test_missing_ssh_verifier_library_refuses_and_tells_the_admin(
     raw = gwrepo.sign_commit_object(gwkeys.ssh_private_key("alice"), tree, [], b"signed\n")
     oid = gwrepo.write_object(repo, "commit", raw)
     # The real lazy import of the SSH arithmetic now fails, as on a server without cryptography.
-    hide_in_process(monkeypatch, "cryptography", "gitward.signing.sshcrypto")
+    hide_in_process(monkeypatch, "cryptography", "gitward.signing.ssh.crypto")
     code, text = run(repo, config, f"{ZERO} {oid} refs/heads/signed\n")
     assert code == 1
     assert_one_line(text, "a signature verifier is missing on the server")  # not "bad signature"
@@ -163,7 +163,7 @@ def test_backstop_timer_stops_a_stuck_run(
         time.sleep(30)  # ignores the Deadline, like a hung library call would
         raise AssertionError("not reached")
 
-    monkeypatch.setattr("gitward.facts.gather", stuck)
+    monkeypatch.setattr("gitward.facts.gather.gather", stuck)
     config = make_config(tmp_path, timeout=0.3)
     oid = gwrepo.commit(repo, "JIRA-1: fine\n")
     started = time.monotonic()
@@ -211,7 +211,7 @@ def test_a_broken_installation_still_refuses_with_one_line(
     import gitward
     from gitward.cli import main
 
-    monkeypatch.setitem(sys.modules, "gitward.hook", None)  # `import` now raises ImportError
+    monkeypatch.setitem(sys.modules, "gitward.hook.main", None)  # `import` now raises ImportError
     monkeypatch.delattr(gitward, "hook", raising=False)
     assert main(["hook", "pre-receive"]) == 1
     assert capsys.readouterr().err == (

@@ -7,11 +7,11 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
-from gitward import audit
-from gitward.model import Bypass, Mode, Pusher, RefUpdate, Verdict, Violation
-from gitward.pusher import Origin
-from gitward.report import PREFIX, audit_record, refusal_line, render
-from gitward.sanitize import ELLIPSIS
+from gitward.audit import log as audit
+from gitward.audit.record import audit_record
+from gitward.model import Bypass, Mode, Origin, Pusher, RefUpdate, Verdict, Violation
+from gitward.report.render import PREFIX, refusal_line, render
+from gitward.report.sanitize import ELLIPSIS
 
 OID = "1a2b3c4d5e" + "0" * 30
 MAIN, TOPIC = "refs/heads/main", "refs/heads/topic"

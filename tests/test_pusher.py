@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from gitward.hook.pusher import DETECTORS, detect, push_options
 from gitward.model import Pusher
-from gitward.pusher import DETECTORS, detect, push_options
 
 REPO = Path("/srv/git/team/app.git")
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitward.sanitize import ELLIPSIS, clean
+from gitward.report.sanitize import ELLIPSIS, clean
 
 DANGEROUS = "\x1b\x07\x08\x00\x7f\x9b\x9d\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 DANGEROUS += "\u200e\u200f\u061c\u200b\ufeff\u2028\u2029\U000e0041\ud800"

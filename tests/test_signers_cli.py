@@ -13,10 +13,11 @@ import gwkeys
 import pytest
 from pysequoia.packet import PacketPile, Tag
 
-from gitward import config, signers_add
+from gitward import config
 from gitward.cli import main
 from gitward.config import signers_file
 from gitward.errors import SignerEditError
+from gitward.signers import add as signers_add
 
 POLICY = """\
 settings: {audit_log: log/audit.jsonl}

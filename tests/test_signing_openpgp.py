@@ -18,8 +18,8 @@ import pysequoia
 import pytest
 
 from gitward.model import SigKind
-from gitward.signing import armor, inspect_cert, packets, verify_signature
-from gitward.signing.openpgp import Keyring, verify
+from gitward.signing import armor, inspect_cert, verify_signature
+from gitward.signing.openpgp import Keyring, packets, verify
 
 NOW = datetime.now(UTC)
 

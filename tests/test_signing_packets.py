@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitward.model import SigKind
-from gitward.signing import FORMATS, armor, packets, ssh, verify_signature
-from gitward.signing.openpgp import Keyring
+from gitward.signing import FORMATS, armor, ssh, verify_signature
+from gitward.signing.openpgp import Keyring, packets
 
 KEYRING = gwkeys.keyring(("alice", "carol"))
 HEADERS = [*FORMATS, "-----BEGIN PGP SIGNED MESSAGE-----", ""]

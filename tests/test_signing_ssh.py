@@ -236,7 +236,7 @@ def test_a_missing_library_raises_while_garbage_still_gets_a_verdict(
     ]
     forged = bytearray(data)
     forged[-3] ^= 0x01
-    hide_in_process(monkeypatch, "cryptography", "gitward.signing.sshcrypto")
+    hide_in_process(monkeypatch, "cryptography", "gitward.signing.ssh.crypto")
     for sig in garbage:
         check = ssh.verify(payload, sig)
         assert not check.good and check.problem, sig

@@ -183,6 +183,13 @@ class Pusher(NamedTuple):
         return not self.name
 
 
+class Origin(NamedTuple):
+    """The pusher and, when the forge names it, the repository ("owner/name")."""
+
+    pusher: Pusher
+    repository: str | None = None
+
+
 class Push(NamedTuple):
     repository: str
     pusher: Pusher

@@ -199,7 +199,7 @@ def signed_payload(
 def split_signed_commit(raw: bytes) -> tuple[bytes, bytes | None]:
     """(payload, signature) of a raw commit object, the way git splits a `gpgsig` header.
 
-    A TEST helper (the product's parser is gitward.gitobjects): drops the `gpgsig` header and
+    A TEST helper (the product's parser is gitward.git.objects): drops the `gpgsig` header and
     its space-prefixed continuation lines from the header block, and unfolds them.
     """
     head, sep, body = raw.partition(b"\n\n")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from gitward.git import Repo
+    from gitward.git.repo import Repo
     from gitward.model import RefUpdate
 
 HELP = "evaluate the policy on existing history (no push needed)"
@@ -71,8 +71,8 @@ def check(
     from gitward.cli import check_report  # noqa: PLC0415
     from gitward.config import load  # noqa: PLC0415  # the dispatcher imports us for --help
     from gitward.deadline import Deadline  # noqa: PLC0415
-    from gitward.facts import gather  # noqa: PLC0415
-    from gitward.git import Repo  # noqa: PLC0415
+    from gitward.facts.gather import gather  # noqa: PLC0415
+    from gitward.git.repo import Repo  # noqa: PLC0415
     from gitward.model import Pusher  # noqa: PLC0415
     from gitward.policy.engine import evaluate  # noqa: PLC0415
 

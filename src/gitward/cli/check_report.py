@@ -35,7 +35,7 @@ def json_result(
 
 def text_lines(update: RefUpdate, checked: int, found: list[Violation]) -> list[str]:
     """The report's lines: each violation (sanitised) with its fix, then a summary line."""
-    from gitward.sanitize import clean  # noqa: PLC0415
+    from gitward.report.sanitize import clean  # noqa: PLC0415
 
     lines: list[str] = []
     for v in found:

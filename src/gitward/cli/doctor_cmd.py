@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from gitward.cli.install_cmd import Shim, parse_shim
 from gitward.errors import GitwardError
-from gitward.pusher import detect
+from gitward.hook.pusher import detect
 
 HELP = "check gpg, ssh-keygen, verifiers, the policy, hook files and permissions"
 

@@ -29,8 +29,8 @@ def pre_receive(argv: Sequence[str], stderr: TextIO) -> int:
     try:
         # Imported here (the dispatcher imports every command module for --help), and guarded:
         # even a broken installation must refuse with one line, not show the pusher a traceback.
-        from gitward import hook  # noqa: PLC0415
+        from gitward.hook.main import main as hook_main  # noqa: PLC0415
     except BaseException:  # fail closed, whatever broke
         stderr.write(BROKEN)
         return 1
-    return hook.main(list(argv), stderr=stderr)
+    return hook_main(list(argv), stderr=stderr)

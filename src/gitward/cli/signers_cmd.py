@@ -84,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
         from gitward.cli import signers_view  # noqa: PLC0415
 
         return signers_view.read(args, located)
-    from gitward import signers_add, signers_edit  # noqa: PLC0415  # ruamel: edits only
+    # ruamel: edits only
+    from gitward.signers import add as signers_add  # noqa: PLC0415
+    from gitward.signers import edit as signers_edit  # noqa: PLC0415
 
     if args.action == "add":
         new = signers_add.NewSigner(

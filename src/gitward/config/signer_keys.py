@@ -14,7 +14,7 @@ from gitward.config.fields import Problems
 from gitward.policy import spec
 
 if TYPE_CHECKING:
-    from gitward.signing.certs import LoadedCert
+    from gitward.signing.openpgp.certs import LoadedCert
 
 
 def _validity(k: dict[str, Any]) -> spec.KeyValidity:
@@ -35,7 +35,7 @@ def openpgp_key(
     the certificate is appended to `certs`. None (with problems in `out`) when it does not
     match."""
     # Lazy: the schema and `signers list` must not pay for pysequoia.
-    from gitward.signing.certs import load_cert  # noqa: PLC0415
+    from gitward.signing.openpgp.certs import load_cert  # noqa: PLC0415
 
     fpr = k["fingerprint"].upper()
     path = ("openpgp", i, "fingerprint")

@@ -18,7 +18,7 @@ from gitward.config.signer_table import SIGNER
 from gitward.policy import spec
 
 if TYPE_CHECKING:
-    from gitward.signing.certs import LoadedCert
+    from gitward.signing.openpgp.certs import LoadedCert
 
 
 class SignersResult:

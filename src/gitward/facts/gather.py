@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from gitward.deadline import Deadline
-from gitward.git import Repo
+from gitward.facts.objects import Progress, Tips, Verifier, read_commits
+from gitward.facts.ranges import RuleRanges
+from gitward.git.repo import Repo
 from gitward.model import Commit, Push, Pusher, RefFacts, RefUpdate, SignatureCheck, Tag
 from gitward.policy.spec import Policy
-from gitward.pushobjects import Progress, Tips, Verifier, read_commits
-from gitward.ranges import RuleRanges
 
 if TYPE_CHECKING:
     from gitward.signing.openpgp import Keyring

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 
 from gitward.deadline import Deadline
 from gitward.errors import GitError
-from gitward.git import Repo
-from gitward.gitobjects import ParsedTag, parse_commit, parse_tag
+from gitward.git.objects import ParsedTag, parse_commit, parse_tag
+from gitward.git.repo import Repo
 from gitward.model import Commit, SignatureCheck, Tag
 
 # (payload, signature) -> what the verifier found. Injectable for tests.

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from heapq import heappop, heappush
 
 from gitward.deadline import Deadline
-from gitward.git import Repo
+from gitward.git.repo import Repo
 from gitward.model import RefUpdate
 from gitward.policy.spec import Rule
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from gitward.gitsig import SIGNATURE_HEADERS, split_head, split_signed_commit, split_signed_tag
+from gitward.git.signed import SIGNATURE_HEADERS, split_head, split_signed_commit, split_signed_tag
 from gitward.model import Person
 
 HEX_LENGTH = {"sha1": 40, "sha256": 64}

@@ -20,9 +20,9 @@ import subprocess
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from gitward.catfile import CatFile
 from gitward.deadline import Deadline
 from gitward.errors import BudgetExceeded, GitError
+from gitward.git.catfile import CatFile
 
 # Variables that would point git at another repository than `Repo.path`. Dropped from the
 # inherited environment (git discovers the repository from `path`) unless passed explicitly.

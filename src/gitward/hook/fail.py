@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from gitward import report
 from gitward.errors import BadInput, BudgetExceeded, ConfigError, GitError, VerifierUnavailable
+from gitward.report import render as report
 
 if TYPE_CHECKING:
-    from gitward.hook import Attempt
+    from gitward.hook.attempt import Attempt
 
 ERROR_LOG = "gitward-errors.log"
 FALLBACK_AUDIT = "gitward-audit.jsonl"
@@ -66,7 +66,7 @@ def fail(attempt: Attempt, exc: BaseException, err: TextIO) -> None:
     except Exception:  # noqa: S110  # logging must never turn a refusal into a crash
         pass
     try:
-        from gitward import audit  # noqa: PLC0415  # see hook._run
+        from gitward.audit import log as audit  # noqa: PLC0415  # see hook._run
 
         audit.append(audit_path, attempt.record("error", 0, None, f"{what}: {exc}"[:2000]))
     except Exception:  # noqa: S110

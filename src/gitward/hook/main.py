@@ -21,61 +21,24 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from gitward import report
-from gitward.backstop import BACKSTOP_MARGIN, Rearm, backstop
 from gitward.errors import BadInput
-from gitward.hookfail import fail
-from gitward.model import RefUpdate, Verdict
-from gitward.pusher import Origin, detect, push_options
+from gitward.hook.attempt import DEFAULT_BUDGET, Attempt
+from gitward.hook.backstop import BACKSTOP_MARGIN, Rearm, backstop
+from gitward.hook.fail import fail
+from gitward.hook.pusher import detect, push_options
+from gitward.model import RefUpdate
+from gitward.report import render as report
 
 if TYPE_CHECKING:
-    from gitward.config import LoadedConfig
+    pass
 
-DEFAULT_BUDGET = 4.0  # until the policy, which sets the real budget, is loaded
 QUARANTINE_VARS = (
     "GIT_OBJECT_DIRECTORY",
     "GIT_ALTERNATE_OBJECT_DIRECTORIES",
     "GIT_QUARANTINE_PATH",
 )
-
-
-class Attempt:
-    """What one run learned so far; the failure path logs whatever is known.
-
-    A plain class, not a dataclass: creating a dataclass costs about 1 ms at import."""
-
-    __slots__ = ("budget", "config", "env", "loaded", "origin", "received_at", "started", "updates")
-
-    def __init__(self, env: Mapping[str, str], started: float, received_at: datetime) -> None:
-        self.env = env
-        self.started = started
-        self.received_at = received_at
-        self.updates: list[RefUpdate] = []
-        self.loaded: LoadedConfig | None = None
-        self.origin: Origin | None = None
-        self.budget = DEFAULT_BUDGET
-        self.config: str | None = None  # the policy path asked for (None: config's default)
-
-    @property
-    def git_dir(self) -> Path:
-        return Path(self.env.get("GIT_DIR", ".")).absolute()
-
-    def record(
-        self, verdict_name: str, checked: int, verdict: Verdict | None, error: str | None = None
-    ) -> dict[str, object]:
-        return report.audit_record(
-            received_at=self.received_at,
-            origin=self.origin or detect(self.env, self.git_dir),
-            updates=self.updates,
-            verdict_name=verdict_name,
-            commits_checked=checked,
-            verdict=verdict,
-            duration_ms=round((time.monotonic() - self.started) * 1000),
-            error=error,
-        )
 
 
 def main(
@@ -118,10 +81,11 @@ def _real_stdin() -> TextIO:
 def _run(attempt: Attempt, text: str, err: TextIO, rearm: Rearm) -> int:
     # Imported here, inside main's try: a missing library (pysequoia, PyYAML) must refuse the
     # push with one line like any other failure, not crash with a traceback at import time.
-    from gitward import audit, facts  # noqa: PLC0415
+    from gitward.audit import log as audit  # noqa: PLC0415
     from gitward.config import load  # noqa: PLC0415
     from gitward.deadline import Deadline  # noqa: PLC0415
-    from gitward.git import Repo  # noqa: PLC0415
+    from gitward.facts import gather as facts  # noqa: PLC0415
+    from gitward.git.repo import Repo  # noqa: PLC0415
     from gitward.policy.engine import evaluate  # noqa: PLC0415
 
     try:

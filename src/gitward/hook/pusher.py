@@ -26,19 +26,11 @@ import os
 import pwd
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import NamedTuple
 
-from gitward.model import Pusher
+from gitward.model import Origin, Pusher
 
 # git caps push options by size, not count; a hook still should not trust a number from outside.
 MAX_PUSH_OPTIONS = 100
-
-
-class Origin(NamedTuple):
-    """The pusher and, when the forge names it, the repository ("owner/name")."""
-
-    pusher: Pusher
-    repository: str | None = None
 
 
 Env = Mapping[str, str]

@@ -1,4 +1,4 @@
-"""What the pusher reads (short lines for the hook's stderr) and the audit line. PURE.
+"""What the pusher reads: short lines for the hook's stderr. PURE.
 
 git relays hook stderr to the pusher (Gitea and most forges prefix each line with `remote: `),
 so lines stay short and every string that comes from the push or the policy passes through
@@ -17,19 +17,17 @@ so lines stay short and every string that comes from the push or the policy pass
 
 Both are bounded however many problems a push has (creating a branch under a broad rule can
 find one per commit): the report lists at most `PER_REF` violations of one ref and `SHOWN` in
-all, blocking ones first, then says how many more there are; the audit line keeps the counts
-and the first `AUDIT_VIOLATIONS` violations (blocking, then bypassed, then warnings).
+all, blocking ones first, then says how many more there are (the audit line,
+`audit.record`, keeps the counts and the first violations).
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable
 
-from gitward.model import RefUpdate, Verdict, Violation
-from gitward.pusher import Origin
-from gitward.sanitize import ELLIPSIS, clean
+from gitward.model import Verdict, Violation
+from gitward.report.sanitize import ELLIPSIS, clean
 
 PREFIX = "gitward: "
 REF_LEN = 80
@@ -38,12 +36,9 @@ HINT_LEN = 240
 NAME_LEN = 60
 # Text width after `PREFIX`: with git's `remote: ` in front, lines stay under 100 columns.
 WIDTH = 82
-REASON_LEN = 1000
 PER_REF = 20  # violations listed per ref (in its block, or among the warnings)
 SHOWN = 50  # violations listed in all
 BYPASSES_SHOWN = 20
-AUDIT_VIOLATIONS = 100  # violation entries kept in an audit line (the counts are all kept)
-AUDIT_BYPASSES = 50
 MORE = "run `gitward check` on the pushed range, or see the audit log"
 _ORDER = {"enforce": 0, "bypassed": 1, "warn": 2}
 
@@ -130,78 +125,3 @@ def refusal_line(what: str) -> str:
     """The single line shown when gitward itself failed (fail closed)."""
     tail = "ask your git admin (details in the gitward log)"
     return f"{PREFIX}push refused: {clean(what, MESSAGE_LEN)}; {tail}"
-
-
-def _utf8(text: str) -> str:
-    """Ref names arrive with undecodable bytes as surrogates; show them as \\x escapes."""
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a surrogate that was no byte: left to the writer's escapes
-        return text
-
-
-def audit_record(
-    *,
-    received_at: datetime,
-    origin: Origin | None,
-    updates: Sequence[RefUpdate],
-    verdict_name: str,
-    commits_checked: int,
-    verdict: Verdict | None,
-    duration_ms: int,
-    error: str | None = None,
-) -> dict[str, object]:
-    """The audit log line for one decision ("accepted", "refused" or "error").
-
-    Ref names have undecodable bytes shown as `\\xNN` (git forbids `\\` in ref names, so this
-    is unambiguous), the same in every field; other strings stay raw (the audit writer escapes
-    them). Bounded: messages and reasons are cut, at most `AUDIT_VIOLATIONS` violations
-    (blocking, then bypassed, then warnings) and `AUDIT_BYPASSES` bypasses are listed, and
-    `violations_total` / `violation_counts` / `bypasses_total` count them all."""
-    pusher = origin.pusher if origin is not None else None
-    violations = () if verdict is None else verdict.violations
-    bypasses = () if verdict is None else verdict.bypasses
-    counts = dict.fromkeys(_ORDER, 0)
-    for v in violations:
-        counts[v.mode] = counts.get(v.mode, 0) + 1
-    first = sorted(violations, key=lambda v: _ORDER.get(v.mode, 0))[:AUDIT_VIOLATIONS]
-    record: dict[str, object] = {
-        "time": received_at.astimezone(UTC)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z"),
-        "event": "push",
-        "actor": pusher.name if pusher is not None else None,
-        "repository": origin.repository if origin is not None else None,
-        "pusher": None
-        if pusher is None
-        else {"name": pusher.name, "source": pusher.source, "id": pusher.user_id},
-        "ref_updates": [{"ref": _utf8(u.ref), "old": u.old, "new": u.new} for u in updates],
-        "commits_checked": commits_checked,
-        "verdict": verdict_name,
-        "violations_total": len(violations),
-        "violation_counts": counts,
-        "violations": [
-            {
-                "rule_id": v.rule_id,
-                "mode": v.mode,
-                "ref": _utf8(v.ref),
-                "oid": v.oid,
-                "message": v.message[:REASON_LEN],
-            }
-            for v in first
-        ],
-        "bypasses_total": len(bypasses),
-        "bypasses": [
-            {
-                "rule_id": b.rule_id,
-                "ref": _utf8(b.ref),
-                "actor": b.actor,
-                "reason": b.reason[:REASON_LEN],
-            }
-            for b in bypasses[:AUDIT_BYPASSES]
-        ],
-        "duration_ms": duration_ms,
-    }
-    if error is not None:
-        record["error"] = error
-    return record

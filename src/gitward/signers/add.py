@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from gitward import signers_edit
 from gitward.config import Located, files, keycheck, roundtrip, signers_file
 from gitward.errors import SignerEditError
+from gitward.signers import edit as signers_edit
 
 
 class NewSigner(NamedTuple):

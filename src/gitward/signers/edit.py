@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from gitward import audit
+from gitward.audit import log as audit
 from gitward.config import Located, files, reference_problems, roundtrip, signers_file
 from gitward.config.dates import to_utc
 from gitward.errors import SignerEditError

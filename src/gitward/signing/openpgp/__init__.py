@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 import pysequoia
 
 from gitward.model import SigKind, SignatureCheck
-from gitward.signing import armor, packets
-from gitward.signing.certs import CertInfo, LoadedCert, inspect_cert, load_cert
+from gitward.signing import armor
+from gitward.signing.openpgp import packets
+from gitward.signing.openpgp.certs import CertInfo, LoadedCert, inspect_cert, load_cert
 
 __all__ = ["CertInfo", "Keyring", "inspect_cert", "verify"]
 

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from gitward.errors import VerifierUnavailable
 from gitward.model import SigKind, SignatureCheck
 from gitward.signing import armor
+from gitward.signing.ssh.wire import WireReader
 
 MAGIC = b"SSHSIG"
 _ECDSA = ("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521")
@@ -32,35 +33,6 @@ class SSHPublicKey(NamedTuple):
     blob_b64: str
     comment: str
     fingerprint: str  # "SHA256:<unpadded base64>", as `ssh-keygen -lf` prints it
-
-
-class WireReader:
-    """SSH wire format (RFC 4251 section 5): uint32 and length-prefixed strings."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data, self.pos = data, 0
-
-    def raw(self, n: int) -> bytes:
-        if self.pos + n > len(self.data):
-            raise ValueError("truncated SSH data")
-        self.pos += n
-        return self.data[self.pos - n : self.pos]
-
-    def uint32(self) -> int:
-        return int.from_bytes(self.raw(4), "big")
-
-    def string(self) -> bytes:
-        return self.raw(self.uint32())
-
-    def mpint(self) -> int:
-        value = self.string()
-        if value[:1] >= b"\x80":
-            raise ValueError("negative SSH integer")
-        return int.from_bytes(value, "big")
-
-    def end(self) -> None:
-        if self.pos != len(self.data):
-            raise ValueError("trailing SSH data")
 
 
 def _string(value: bytes) -> bytes:
@@ -179,7 +151,7 @@ def _arithmetic(
     """sshcrypto.verify, loaded on first use; `VerifierUnavailable` when cryptography is
     missing (no verdict is possible, and it is not the signature's fault)."""
     try:
-        from gitward.signing import sshcrypto  # noqa: PLC0415 (cryptography: ~25 ms to import)
+        from gitward.signing.ssh import crypto as sshcrypto  # noqa: PLC0415 (cryptography: ~25 ms)
 
         return sshcrypto.verify(key_type, key, sig_alg, sig, signed)
     except ImportError as exc:  # also a lazy import inside cryptography: the install is broken

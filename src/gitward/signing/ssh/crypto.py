@@ -1,6 +1,6 @@
 """The public-key arithmetic behind SSH signatures, through `cryptography` (OpenSSL).
 
-Kept apart from ssh.py so that `cryptography` is imported only when an SSH signature is
+Kept apart from `signing.ssh` so that `cryptography` is imported only when an SSH signature is
 actually checked. Loaded public keys are cached: a push of many commits by one key pays the
 key set-up once.
 """
@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from gitward.signing.ssh import WireReader
+from gitward.signing.ssh.wire import WireReader
 
 _CURVES: dict[str, tuple[type[ec.EllipticCurve], type[hashes.HashAlgorithm]]] = {
     "ecdsa-sha2-nistp256": (ec.SECP256R1, hashes.SHA256),

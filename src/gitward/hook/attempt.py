@@ -1,0 +1,54 @@
+"""What one hook run learned so far: the failure path (`hook.fail`) logs whatever is known."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gitward.audit.record import audit_record
+from gitward.hook.pusher import detect
+from gitward.model import Origin, RefUpdate, Verdict
+
+if TYPE_CHECKING:
+    from gitward.config import LoadedConfig
+
+DEFAULT_BUDGET = 4.0  # until the policy, which sets the real budget, is loaded
+
+
+class Attempt:
+    """What one run learned so far; the failure path logs whatever is known.
+
+    A plain class, not a dataclass: creating a dataclass costs about 1 ms at import."""
+
+    __slots__ = ("budget", "config", "env", "loaded", "origin", "received_at", "started", "updates")
+
+    def __init__(self, env: Mapping[str, str], started: float, received_at: datetime) -> None:
+        self.env = env
+        self.started = started
+        self.received_at = received_at
+        self.updates: list[RefUpdate] = []
+        self.loaded: LoadedConfig | None = None
+        self.origin: Origin | None = None
+        self.budget = DEFAULT_BUDGET
+        self.config: str | None = None  # the policy path asked for (None: config's default)
+
+    @property
+    def git_dir(self) -> Path:
+        return Path(self.env.get("GIT_DIR", ".")).absolute()
+
+    def record(
+        self, verdict_name: str, checked: int, verdict: Verdict | None, error: str | None = None
+    ) -> dict[str, object]:
+        return audit_record(
+            received_at=self.received_at,
+            origin=self.origin or detect(self.env, self.git_dir),
+            updates=self.updates,
+            verdict_name=verdict_name,
+            commits_checked=checked,
+            verdict=verdict,
+            duration_ms=round((time.monotonic() - self.started) * 1000),
+            error=error,
+        )
