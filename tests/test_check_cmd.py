@@ -9,6 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import gwkeys
 import pytest
 from gwrepo import (
     chain,
@@ -17,8 +18,6 @@ from gwrepo import (
     git,
     init,
     set_ref,
-    sign_commit_object,
-    ssh_signing_key,
     tmpdir,
     write_object,
 )
@@ -71,10 +70,13 @@ def config() -> Path:
 def repo() -> Path:
     """main: 2 signed, ticketed commits, then 2 unsigned ones; release/1 at the second."""
     path = init(tmpdir() / "r.git")
-    key = ssh_signing_key()
     tree = empty_tree(path)
-    first = write_object(path, "commit", sign_commit_object(key, tree, [], b"JIRA-1: one\n"))
-    second = write_object(path, "commit", sign_commit_object(key, tree, [first], b"JIRA-2: b\n"))
+    first = write_object(
+        path, "commit", gwkeys.ssh_signed_commit_object("alice", tree, [], b"JIRA-1: one\n")
+    )
+    second = write_object(
+        path, "commit", gwkeys.ssh_signed_commit_object("alice", tree, [first], b"JIRA-2: b\n")
+    )
     third = commit(path, "JIRA-3: unsigned\n", [second])
     fourth = commit(path, "no ticket, unsigned and long\n", [third])
     set_ref(path, "refs/heads/main", fourth)

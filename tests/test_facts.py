@@ -4,6 +4,7 @@ objects exist, the refs still hold their old values."""
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import subprocess
@@ -24,8 +25,6 @@ from gwrepo import (
     init,
     raw_commit,
     set_ref,
-    sign_commit_object,
-    ssh_signing_key,
     tmpdir,
     write_loose,
     write_object,
@@ -79,6 +78,9 @@ def run(
             Deadline(30),
             **kwargs,  # type: ignore[arg-type]  # keyword options of gather
         )
+
+
+ssh_commit = functools.partial(gwkeys.ssh_signed_commit_object, "alice")
 
 
 @pytest.fixture
@@ -140,10 +142,9 @@ def test_deletion_and_force_push(bare: Path) -> None:
 
 
 def test_every_commit_is_read_and_verified_once(bare: Path) -> None:
-    key = ssh_signing_key()
     tree = empty_tree(bare)
-    signed = [write_object(bare, "commit", sign_commit_object(key, tree, [], b"s1\n"))]
-    signed.append(write_object(bare, "commit", sign_commit_object(key, tree, signed, b"s2\n")))
+    signed = [write_object(bare, "commit", ssh_commit(tree, [], b"s1\n"))]
+    signed.append(write_object(bare, "commit", ssh_commit(tree, signed, b"s2\n")))
     verifier = CountingVerifier()
     updates = [
         RefUpdate(ZERO, signed[-1], "refs/heads/main"),
@@ -156,13 +157,12 @@ def test_every_commit_is_read_and_verified_once(bare: Path) -> None:
 
 
 def test_real_ssh_signatures_are_verified_over_gits_payload() -> None:
-    key = ssh_signing_key()
     fingerprints = json.loads((KEYS / "fingerprints.json").read_text())
     for fmt in ("sha1", "sha256"):
         repo = init(tmpdir() / "r.git", object_format=fmt)
         tree = empty_tree(repo)
-        good = write_object(repo, "commit", sign_commit_object(key, tree, [], b"ok\n", fmt))
-        tampered_raw = sign_commit_object(key, tree, [good], b"ok\n", fmt)
+        good = write_object(repo, "commit", ssh_commit(tree, [], b"ok\n", fmt))
+        tampered_raw = ssh_commit(tree, [good], b"ok\n", fmt)
         tampered = write_object(repo, "commit", tampered_raw.replace(b"\n\nok", b"\n\nOK"))
         push = run(repo, [RefUpdate("0" * len(good), tampered, "refs/heads/main")])
         assert push.commits[good].signature.good, fmt
@@ -171,12 +171,11 @@ def test_real_ssh_signatures_are_verified_over_gits_payload() -> None:
 
 
 def test_annotated_tags_are_parsed_verified_and_peeled(bare: Path) -> None:
-    key = ssh_signing_key()
     work = init(tmpdir() / "w", bare=False)
     git(work, "commit", "-q", "--allow-empty", "-m", "one")
     git(work, "tag", "-a", "-m", "old", "v0")
     git(work, "commit", "-q", "--allow-empty", "-m", "two")
-    signing = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}")
+    signing = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={gwkeys.ssh_private_key('alice')}")
     git(work, *signing, "tag", "-s", "-m", "release", "v1")
     git(work, "push", "-q", str(bare), "refs/tags/v0")  # the server already has v0
     git(work, "push", "-q", str(bare), "refs/tags/v1:refs/scratch/v1")
@@ -195,10 +194,9 @@ def test_annotated_tags_are_parsed_verified_and_peeled(bare: Path) -> None:
 
 def test_replace_refs_are_ignored(bare: Path) -> None:
     """An unsigned commit replaced by a signed one must still be judged unsigned."""
-    key = ssh_signing_key()
     tree = empty_tree(bare)
     unsigned = commit(bare, "unsigned\n")
-    signed = write_object(bare, "commit", sign_commit_object(key, tree, [], b"unsigned\n"))
+    signed = write_object(bare, "commit", ssh_commit(tree, [], b"unsigned\n"))
     git(bare, "replace", unsigned, signed)
     push = run(bare, [RefUpdate(ZERO, unsigned, "refs/heads/main")])
     assert push.commits[unsigned].signature.kind is SigKind.NONE

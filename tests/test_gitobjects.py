@@ -12,6 +12,7 @@ import contextlib
 import subprocess
 from pathlib import Path
 
+import gwkeys
 import pytest
 from gwrepo import (
     commit,
@@ -19,8 +20,6 @@ from gwrepo import (
     git,
     init,
     raw_commit,
-    ssh_sign,
-    ssh_signing_key,
     tmpdir,
     write_object,
 )
@@ -251,7 +250,7 @@ def ssh_check(payload: bytes, signature: bytes, tmp: Path) -> str:
 
 @pytest.mark.parametrize("fmt", ["sha1", "sha256"])
 def test_payload_of_git_signed_objects_is_what_git_signed(fmt: str) -> None:
-    key = ssh_signing_key()
+    key = gwkeys.ssh_private_key("alice")
     work = init(tmpdir() / "w", bare=False, object_format=fmt)
     signing = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}")
     git(work, *signing, "commit", "-q", "--allow-empty", "-S", "-m", "signed\n\nbody")
@@ -381,12 +380,14 @@ ODD_HEADERS = {
 
 @pytest.mark.parametrize("extra", ODD_HEADERS.values(), ids=ODD_HEADERS.keys())
 def test_git_verifies_commits_signed_over_our_payload(extra: list[tuple[bytes, bytes]]) -> None:
-    key = ssh_signing_key()
+    key = gwkeys.ssh_private_key("alice")
     repo = init(tmpdir() / "r.git")
     tree = empty_tree(repo)
     raw = raw_commit(tree, [], b"odd\n", extra=extra)
     payload = parse_commit("x", raw, "sha1").payload
-    signed = raw_commit(tree, [], b"odd\n", extra=[*extra, (b"gpgsig", ssh_sign(key, payload))])
+    signed = raw_commit(
+        tree, [], b"odd\n", extra=[*extra, (b"gpgsig", gwkeys.ssh_sign("alice", payload))]
+    )
     oid = write_object(repo, "commit", signed)
     assert parse_commit(oid, signed, "sha1").payload == payload
     assert verify_with_git(repo, "commit", oid, key)
@@ -396,14 +397,14 @@ def test_git_verifies_commits_signed_over_our_payload(extra: list[tuple[bytes, b
 
 
 def test_git_verifies_tags_signed_over_our_payload() -> None:
-    key = ssh_signing_key()
+    key = gwkeys.ssh_private_key("alice")
     repo = init(tmpdir() / "r.git")
     target = commit(repo, "x\n")
     head = f"object {target}\ntype commit\ntag v1\ntagger A <a@b> 1 +0000\n".encode()
     block = b"gpgsig-sha256 -----BEGIN SSH SIGNATURE-----\n AAAA\n -----END SSH SIGNATURE-----\n"
     body = b"\nquoting a signature:\n-----BEGIN SSH SIGNATURE-----\n"
     payload = head + body  # what git signs: no header signature block, no signature
-    raw = head + block + body + ssh_sign(key, payload)
+    raw = head + block + body + gwkeys.ssh_sign("alice", payload)
     oid = write_object(repo, "tag", raw)
     assert parse_tag(oid, raw, "sha1").payload == payload
     assert verify_with_git(repo, "tag", oid, key)

@@ -141,7 +141,7 @@ def test_missing_ssh_verifier_library_refuses_and_tells_the_admin(
 ) -> None:
     config = make_config(tmp_path)
     tree = gwrepo.empty_tree(repo)
-    raw = gwrepo.sign_commit_object(gwkeys.ssh_private_key("alice"), tree, [], b"signed\n")
+    raw = gwkeys.ssh_signed_commit_object("alice", tree, [], b"signed\n")
     oid = gwrepo.write_object(repo, "commit", raw)
     # The real lazy import of the SSH arithmetic now fails, as on a server without cryptography.
     hide_in_process(monkeypatch, "cryptography", "gitward.signing.ssh.crypto")

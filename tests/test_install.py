@@ -8,18 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import gwrepo
 import pytest
 
 from gitward.cli import main
 from gitward.cli.install_cmd import parse_shim, render_shim
 
 ROOT = Path(__file__).resolve().parent.parent
-GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"}
+GIT_ENV = gwrepo.clean_env()
 
 
 def bare(path: Path) -> Path:
-    subprocess.run(["git", "init", "-q", "--bare", str(path)], check=True, env=GIT_ENV)
-    return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return gwrepo.init(path)
 
 
 def git_config(repo: Path, key: str) -> str:

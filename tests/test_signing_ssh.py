@@ -38,13 +38,7 @@ def keygen_signed(tmp_path: Path, key_type: str, bits: str) -> tuple[Path, bytes
         ["ssh-keygen", "-q", "-t", key_type, "-b", bits, "-N", "", "-f", str(key)], check=True
     )
     payload = b"tree 1\n\nmsg\n"
-    sig = subprocess.run(
-        ["ssh-keygen", "-q", "-Y", "sign", "-n", "git", "-f", str(key)],
-        input=payload,
-        check=True,
-        capture_output=True,
-    ).stdout
-    return key, payload, sig
+    return key, payload, gwkeys.ssh_sign_with(key, payload)
 
 
 def keygen_fingerprint(pub: Path) -> str:

@@ -18,8 +18,11 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
+
+import gwrepo
 
 from gitward.signing.openpgp import Keyring
 
@@ -95,6 +98,8 @@ def ssh_private_key(name: str) -> Path:
     if not dest.exists():
         shutil.copyfile(KEYS_DIR / key, dest)
         dest.chmod(0o600)
+        # ssh-keygen -Y sign, and git's verification, look for the public half beside it.
+        shutil.copyfile(KEYS_DIR / f"{key}.pub", dest.with_name(f"{key}.pub"))
     return dest
 
 
@@ -135,14 +140,8 @@ def remove_gnupg_home(home: Path) -> None:
 
 
 def git_env(gnupghome: Path) -> dict[str, str]:
-    """The environment for test git commands: no user/system config, this GNUPGHOME.
-
-    Inherited GIT_* variables are dropped (a test run from inside a git hook must not reach the
-    outer repository). Author/committer names and dates are NOT set here.
-    """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1", GNUPGHOME=str(gnupghome))
-    return env
+    """`gwrepo.clean_env` with this GNUPGHOME; author/committer names and dates NOT set."""
+    return gwrepo.clean_env({"GNUPGHOME": str(gnupghome)})
 
 
 def sign_config(kind: Literal["openpgp", "ssh"], who: str) -> list[str]:
@@ -172,13 +171,28 @@ def gpg_sign(gnupghome: Path, who: str, data: bytes, *extra: str) -> bytes:
 
 def ssh_sign(who: str, data: bytes, namespace: str = "git") -> bytes:
     """An armored SSHSIG by `who`'s SSH key (ssh-keygen -Y sign)."""
+    return ssh_sign_with(ssh_private_key(who), data, namespace)
+
+
+def ssh_sign_with(key: Path, data: bytes, namespace: str = "git") -> bytes:
+    """An armored SSHSIG by the private key file `key`, as `git commit -S` makes it."""
     done = subprocess.run(
-        ["ssh-keygen", "-q", "-Y", "sign", "-n", namespace, "-f", str(ssh_private_key(who))],
+        ["ssh-keygen", "-q", "-Y", "sign", "-n", namespace, "-f", str(key)],
         input=data,
         check=True,
         capture_output=True,
     )
     return done.stdout
+
+
+def ssh_signed_commit_object(
+    who: str, tree: str, parents: Iterable[str], message: bytes, object_format: str = "sha1"
+) -> bytes:
+    """A raw commit signed with `who`'s SSH key exactly as git would sign it."""
+    parents = list(parents)
+    payload = gwrepo.raw_commit(tree, parents, message)
+    signature = ssh_sign(who, payload)
+    return gwrepo.signed_commit_object(tree, parents, message, signature, object_format)
 
 
 ARMOR_START = {

@@ -23,12 +23,20 @@ AUTHOR = "Alice Example <alice@example.com>"
 DATE = "1767225600 +0000"  # 2026-01-01T00:00:00Z
 
 
-def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for test git processes: no user or system configuration."""
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for any test git process: no user or system configuration, and no
+    inherited GIT_* variable (a test run from inside a git hook must not reach the outer
+    repository)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1")
+    env.update(extra or {})
+    return env
+
+
+def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`clean_env` with a fixed author, committer and date (stable object ids)."""
+    env = clean_env()
     env.update(
-        GIT_CONFIG_GLOBAL="/dev/null",
-        GIT_CONFIG_NOSYSTEM="1",
         GIT_AUTHOR_NAME="Alice Example",
         GIT_AUTHOR_EMAIL="alice@example.com",
         GIT_COMMITTER_NAME="Alice Example",
@@ -147,27 +155,6 @@ def write_loose(objects_dir: Path, kind: str, data: bytes, object_format: str = 
     return oid
 
 
-def ssh_signing_key(name: str = "alice_ed25519") -> Path:
-    """A private copy (mode 0600, as ssh-keygen demands) of a throwaway test SSH key."""
-    src = Path(__file__).resolve().parents[1] / "keys" / name
-    dst = tmpdir("gw-key-") / name
-    shutil.copyfile(src, dst)
-    dst.chmod(0o600)
-    shutil.copyfile(src.with_suffix(".pub"), dst.with_suffix(".pub"))
-    return dst
-
-
-def ssh_sign(key: Path, payload: bytes) -> bytes:
-    """An SSH signature (namespace `git`) over `payload`, as `git commit -S` makes it."""
-    proc = subprocess.run(
-        ["ssh-keygen", "-q", "-Y", "sign", "-n", "git", "-f", str(key)],
-        input=payload,
-        capture_output=True,
-        check=True,
-    )
-    return proc.stdout
-
-
 def signed_commit_object(
     tree: str,
     parents: Iterable[str],
@@ -178,12 +165,3 @@ def signed_commit_object(
     """Commit bytes carrying `signature` in the header git uses for `object_format`."""
     header = b"gpgsig" if object_format == "sha1" else b"gpgsig-sha256"
     return raw_commit(tree, parents, message, extra=[(header, signature)])
-
-
-def sign_commit_object(
-    key: Path, tree: str, parents: Iterable[str], message: bytes, object_format: str = "sha1"
-) -> bytes:
-    """A commit signed with SSH key `key` exactly as git would sign it."""
-    parents = list(parents)
-    payload = raw_commit(tree, parents, message)
-    return signed_commit_object(tree, parents, message, ssh_sign(key, payload), object_format)
