@@ -1,4 +1,4 @@
-"""gitward's benchmark: the figures README quotes (issue 2, section 6).
+"""gitward's benchmark: the figures README quotes.
 
     .venv/bin/python bench/run.py [--commits 10000] [--repeat 3] [--push-repeat 21]
 

@@ -35,6 +35,13 @@ FORBIDDEN = (
     "flask",
     "requests",
     "gunicorn",
+    "werkzeug",
+    "redis",  # the receiver's queue back ends
+    "huey",
+    "rq",
+    "sqlalchemy",
+    "prometheus_client",
+    "jwt",
     "ruamel",
     "jsonschema",
     "argparse",

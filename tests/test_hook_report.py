@@ -9,7 +9,7 @@ from typing import Any
 
 from gitward.audit import log as audit
 from gitward.audit.record import audit_record
-from gitward.model import Bypass, Mode, Origin, Pusher, RefUpdate, Verdict, Violation
+from gitward.model import Bypass, Origin, Outcome, Pusher, RefUpdate, Verdict, Violation
 from gitward.report.render import PREFIX, refusal_line, render
 from gitward.report.sanitize import ELLIPSIS
 
@@ -118,7 +118,7 @@ def test_audit_record_is_json_with_the_decision() -> None:
     assert again["duration_ms"] == 12
 
 
-def many(count: int, ref: str, mode: Mode = "enforce") -> list[Violation]:
+def many(count: int, ref: str, mode: Outcome = "enforce") -> list[Violation]:
     return [
         Violation("broad/signature", ref, f"problem {i}", "sign it", f"{i:040x}", mode)
         for i in range(count)

@@ -208,8 +208,10 @@ class Push(NamedTuple):
         return found
 
 
-# "bypassed": an enforce violation that a named actor bypassed with a reason (see `Bypass`).
-Mode = Literal["enforce", "warn", "bypassed"]
+# What a violation does to the verdict: "enforce" blocks, "warn" is reported only, "bypassed" is
+# an enforce violation that a named actor bypassed with a reason (see `Bypass`). A rule's own
+# mode (`policy.spec.RuleMode`) is only "enforce" or "warn".
+Outcome = Literal["enforce", "warn", "bypassed"]
 
 
 class Violation(NamedTuple):
@@ -220,7 +222,7 @@ class Violation(NamedTuple):
     message: str
     hint: str = ""
     oid: str | None = None
-    mode: Mode = "enforce"
+    mode: Outcome = "enforce"
 
 
 class Bypass(NamedTuple):

@@ -13,7 +13,7 @@ from typing import Literal, NamedTuple
 
 from gitward.policy.globs import ref_matches
 
-Mode = Literal["enforce", "warn"]
+RuleMode = Literal["enforce", "warn"]
 # What to do with merge commits / reverts in message checks.
 Treatment = Literal["check", "skip"]
 
@@ -57,7 +57,7 @@ class RefProtection(NamedTuple):
 class Rule(NamedTuple):
     id: str
     refs: tuple[str, ...]  # globs: `*` within one path component, `**` across components
-    mode: Mode = "enforce"
+    mode: RuleMode = "enforce"
     signatures: SignatureRule | None = None
     messages: MessageRule | None = None
     protection: RefProtection | None = None
