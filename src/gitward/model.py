@@ -17,9 +17,6 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
-ZERO_OID_SHA1 = "0" * 40
-ZERO_OID_SHA256 = "0" * 64
-
 
 def is_zero_oid(oid: str) -> bool:
     """True for git's all-zero id in either hash function (40 or 64 hex digits)."""
@@ -57,14 +54,6 @@ class RefUpdate(NamedTuple):
     @property
     def is_delete(self) -> bool:
         return is_zero_oid(self.new)
-
-    @property
-    def is_branch(self) -> bool:
-        return self.ref.startswith("refs/heads/")
-
-    @property
-    def is_tag(self) -> bool:
-        return self.ref.startswith("refs/tags/")
 
 
 class SigKind(StrEnum):

@@ -31,11 +31,6 @@ _FLATTEN = frozenset("\t\n\r")
 _FORBIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
-def is_forbidden(ch: str) -> bool:
-    """True for a character `clean` never lets through."""
-    return unicodedata.category(ch) in _FORBIDDEN
-
-
 def _escape(ch: str) -> str:
     code = ord(ch)
     if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte (surrogateescape): show the byte

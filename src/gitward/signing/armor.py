@@ -47,13 +47,6 @@ def crc24(data: bytes) -> int:
     return crc
 
 
-def label_of(text: bytes) -> str | None:
-    """The label of the first line's `-----BEGIN <label>-----`, or None."""
-    first = text.split(b"\n", 1)[0].rstrip(b"\r \t")
-    m = _BEGIN.fullmatch(first)
-    return m.group(1).decode("ascii") if m else None
-
-
 def _skip_headers(lines: list[bytes]) -> int:
     """Index of the first line after the `Key: value` headers and their blank line."""
     i = 1
