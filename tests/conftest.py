@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import gwfixtures
 import gwkeys
 import pytest
 
@@ -29,3 +30,10 @@ def keyring_all() -> Keyring:
 def repo(tmp_path_factory: pytest.TempPathFactory, gnupghome: Path) -> Path:
     """A work repository to make real signed commits in (see gwkeys.signed_payload)."""
     return gwkeys.init_repo(tmp_path_factory.mktemp("repo"), gnupghome)
+
+
+@pytest.fixture(scope="session")
+def shared_fixtures() -> Path:
+    """Real forge payloads and API descriptions from `../shared/fixtures` beside the checkout
+    ($GITWARD_SHARED_FIXTURES overrides). They are not part of a user's clone: skip without."""
+    return gwfixtures.shared_fixtures()

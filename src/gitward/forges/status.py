@@ -1,0 +1,51 @@
+"""Commit statuses as gitward posts them: forge-neutral values and their fixed wording. PURE."""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+from gitward.report.sanitize import clean
+
+State = Literal["pending", "success", "failure", "error", "warning"]
+# GitHub caps a status description at 140 characters (and Gitea shows about as much).
+DESCRIPTION_MAX = 140
+
+
+class CommitStatus(NamedTuple):
+    state: State
+    description: str
+    context: str = "gitward"
+    target_url: str | None = None
+
+
+class Request(NamedTuple):
+    """One REST call, before any HTTP library sees it: what tests check against the forge's
+    own API description."""
+
+    method: str
+    path: str  # below the configured api_url, starting with "/"
+    json: dict[str, object] | None = None
+
+
+def describe(text: str) -> str:
+    """A description that fits every forge: sanitised (no control or bidi characters reach the
+    forge's UI) and cut to `DESCRIPTION_MAX` characters."""
+    return clean(text, DESCRIPTION_MAX)
+
+
+def pending() -> str:
+    return describe("gitward is checking the commits")
+
+
+def success(commits: int, warnings: int) -> str:
+    found = f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
+    return describe(f"{commits} commit{'s' if commits != 1 else ''} checked: all rules pass{found}")
+
+
+def failure(first: str, total: int) -> str:
+    more = f" (+{total - 1} more)" if total > 1 else ""
+    return describe(f"{first}{more}")
+
+
+def error(reason: str) -> str:
+    return describe(f"gitward could not judge: {reason}")
