@@ -1,10 +1,11 @@
-"""`gitward config check [PATH]` and `gitward config schema [--signer]`."""
+"""`gitward config check [PATH]` and `gitward config schema [--signer | --forges]`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 HELP = "validate a policy and its signers, or print the policy's JSON Schema"
 
@@ -14,7 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     check = sub.add_parser(
         "check",
         help="validate a policy file and its signer files",
-        description="Validate a policy file and its signer files; print every problem as "
+        description="Validate a policy file and its signer files, and the receiver's "
+        "forges.yaml beside it when there is one; print every problem as "
         "FILE:LINE: key.path: what was expected. Exit 0 when valid, 1 otherwise.",
     )
     check.add_argument(
@@ -27,41 +29,66 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "schema",
         help="print the JSON Schema of the policy file (for editors)",
         description="Print the JSON Schema (draft 2020-12) of the policy file, or with "
-        "--signer of a signer file.",
+        "--signer of a signer file, or with --forges of the receiver's forges.yaml.",
     )
-    schema.add_argument("--signer", action="store_true", help="the signer file's schema")
+    which = schema.add_mutually_exclusive_group()
+    which.add_argument("--signer", action="store_true", help="the signer file's schema")
+    which.add_argument("--forges", action="store_true", help="forges.yaml's schema")
 
 
 def run(args: argparse.Namespace) -> int:
-    return _check(args.path) if args.action == "check" else _schema(args.signer)
+    if args.action == "check":
+        return _check(args.path)
+    return _schema("signer" if args.signer else "forges" if args.forges else "policy")
 
 
 def _check(path: str | None) -> int:
     # Imported here: the dispatcher imports every command module it lists for --help.
-    from gitward.config import load  # noqa: PLC0415
+    from gitward.config import forges_file, load  # noqa: PLC0415
     from gitward.errors import ConfigError  # noqa: PLC0415
 
+    problems: list[str] = []
     try:
         loaded = load(path)
     except ConfigError as exc:
-        for problem in exc.problems:
+        problems += exc.problems
+    forges = forges_file.path_for(_policy_path(path))
+    forges_count = None
+    if forges.exists():
+        try:
+            forges_count = len(forges_file.load(forges).forges)
+        except ConfigError as exc:
+            problems += exc.problems
+    if problems:
+        for problem in problems:
             print(problem)
-        print(f"{len(exc.problems)} problem(s); the policy would not be applied", file=sys.stderr)
+        print(f"{len(problems)} problem(s); the policy would not be applied", file=sys.stderr)
         return 1
     for warning in loaded.warnings:
         print(f"warning: {warning}")
     rules = len(loaded.policy.rules)
     signers = len(loaded.signers.signers)
+    receiver = "" if forges_count is None else f", {forges_count} forge(s) in {forges.name}"
     print(
-        f"OK: {rules} rule{'s' * (rules != 1)}, {signers} signer{'s' * (signers != 1)} "
-        f"({loaded.path})"
+        f"OK: {rules} rule{'s' * (rules != 1)}, {signers} signer{'s' * (signers != 1)}"
+        f"{receiver} ({loaded.path})"
     )
     return 0
 
 
-def _schema(signer: bool) -> int:
+def _policy_path(path: str | None) -> Path:
+    from gitward.config import policy_path  # noqa: PLC0415
+
+    return policy_path(path)
+
+
+def _schema(which: str) -> int:
     from gitward.config import schema  # noqa: PLC0415
 
-    doc = schema.signer_schema() if signer else schema.policy_schema()
-    print(json.dumps(doc, indent=2))
+    build = {
+        "policy": schema.policy_schema,
+        "signer": schema.signer_schema,
+        "forges": schema.forges_schema,
+    }[which]
+    print(json.dumps(build(), indent=2))
     return 0

@@ -7,6 +7,7 @@ loader enforces identically, because both come from `policy_table.POLICY` / `sig
 
 from __future__ import annotations
 
+from gitward.config.forges_table import FORGES
 from gitward.config.policy_table import POLICY
 from gitward.config.shapes import Obj
 from gitward.config.signer_table import SIGNER
@@ -24,3 +25,7 @@ def policy_schema() -> dict[str, object]:
 
 def signer_schema() -> dict[str, object]:
     return _document(SIGNER, "gitward signer", "https://gitward.invalid/schema/signer.json")
+
+
+def forges_schema() -> dict[str, object]:
+    return _document(FORGES, "gitward forges", "https://gitward.invalid/schema/forges.json")
