@@ -45,8 +45,9 @@ def statuses_request(repository: str, sha: str) -> Request:
 
 
 def _first(headers: Mapping[str, str], names: tuple[str, ...]) -> str | None:
+    """The first non-empty of `names`; `headers` have lower-case names."""
     for name in names:
-        value = headers.get(name)
+        value = headers.get(name.lower())
         if value:
             return value
     return None

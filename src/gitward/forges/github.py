@@ -108,8 +108,10 @@ def statuses_request(repository: str, sha: str) -> Request:
 
 
 def signature_header(headers: Mapping[str, str]) -> tuple[str | None, str]:
-    return headers.get(SIGNATURE_HEADERS[0]), SIGNATURE_PREFIX
+    """(the signature header's value, its prefix); `headers` have lower-case names."""
+    return headers.get(SIGNATURE_HEADERS[0].lower()), SIGNATURE_PREFIX
 
 
 def event_of(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
-    return headers.get(EVENT_HEADER), headers.get(DELIVERY_HEADER)
+    """(event, delivery id); `headers` have lower-case names."""
+    return headers.get(EVENT_HEADER.lower()), headers.get(DELIVERY_HEADER.lower())

@@ -1,0 +1,153 @@
+"""The embedded job store: one SQLite table, in the same file as huey's queue.
+
+Every change is one transaction (`BEGIN IMMEDIATE`), synchronous=FULL and WAL: an accepted
+delivery is on disk before the receiver answers. Connections are per thread (gunicorn workers
+are processes, huey's workers threads), each with a busy timeout instead of failing on a lock.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from gitward.forges.delivery import Job
+from gitward.receiver.jobs import JobRecord, decode_job, encode_job, new_id, owner_is_dead
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS gitward_jobs (
+  id TEXT PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  supersede_key TEXT,
+  state TEXT NOT NULL,
+  job TEXT NOT NULL,
+  owner TEXT NOT NULL DEFAULT '',
+  lease_until REAL NOT NULL DEFAULT 0,
+  created REAL NOT NULL,
+  updated REAL NOT NULL,
+  result TEXT
+);
+CREATE INDEX IF NOT EXISTS gitward_jobs_active ON gitward_jobs (state, updated);
+CREATE INDEX IF NOT EXISTS gitward_jobs_supersede ON gitward_jobs (supersede_key, state);
+"""
+_COLUMNS = "id, job, state, owner, lease_until, created, result"
+
+
+class SqliteStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db().executescript(SCHEMA)  # idempotent; executescript commits by itself
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def submit(self, job: Job, now: float) -> tuple[str, bool]:
+        with self._tx() as db:
+            row = db.execute("SELECT id FROM gitward_jobs WHERE key = ?", (job.key,)).fetchone()
+            if row is not None:
+                return str(row[0]), False
+            if job.supersede_key is not None:
+                db.execute(
+                    "UPDATE gitward_jobs SET state = 'superseded', updated = ? "
+                    "WHERE supersede_key = ? AND state = 'queued'",
+                    (now, job.supersede_key),
+                )
+            job_id = new_id()
+            db.execute(
+                "INSERT INTO gitward_jobs (id, key, supersede_key, state, job, created, updated) "
+                "VALUES (?, ?, ?, 'queued', ?, ?, ?)",
+                (job_id, job.key, job.supersede_key, encode_job(job), now, now),
+            )
+        return job_id, True
+
+    def claim(self, job_id: str, owner: str, lease: float, now: float) -> JobRecord | None:
+        with self._tx() as db:
+            changed = db.execute(
+                "UPDATE gitward_jobs SET state = 'running', owner = ?, lease_until = ?, "
+                "updated = ? WHERE id = ? AND (state = 'queued' OR "
+                "(state = 'running' AND lease_until < ?))",
+                (owner, now + lease, now, job_id, now),
+            ).rowcount
+        return self.get(job_id) if changed == 1 else None
+
+    def finish(self, job_id: str, owner: str, result: dict[str, object]) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE gitward_jobs SET state = 'done', result = ?, updated = ? "
+                "WHERE id = ? AND owner = ?",
+                (json.dumps(result), time.time(), job_id, owner),
+            )
+
+    def release(self, job_id: str, owner: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE gitward_jobs SET state = 'queued', owner = '', lease_until = 0 "
+                "WHERE id = ? AND owner = ? AND state = 'running'",
+                (job_id, owner),
+            )
+
+    def reclaim(self, now: float, stale_after: float) -> list[str]:
+        with self._tx() as db:
+            running = db.execute(
+                "SELECT id, owner, lease_until FROM gitward_jobs WHERE state = 'running'"
+            ).fetchall()
+            lost = [i for i, owner, until in running if until < now or owner_is_dead(owner)]
+            for job_id in lost:
+                db.execute(
+                    "UPDATE gitward_jobs SET state = 'queued', owner = '', lease_until = 0, "
+                    "updated = ? WHERE id = ?",
+                    (now, job_id),
+                )
+            waiting = db.execute(
+                "SELECT id FROM gitward_jobs WHERE state = 'queued' AND updated < ?",
+                (now - stale_after,),
+            ).fetchall()
+            for (job_id,) in waiting:
+                db.execute("UPDATE gitward_jobs SET updated = ? WHERE id = ?", (now, job_id))
+        return [*lost, *(str(i) for (i,) in waiting)]
+
+    def get(self, job_id: str) -> JobRecord | None:
+        row = (
+            self._db()
+            .execute(f"SELECT {_COLUMNS} FROM gitward_jobs WHERE id = ?", (job_id,))  # noqa: S608
+            .fetchone()
+        )
+        if row is None:
+            return None
+        rid, job, state, owner, lease_until, created, result = row
+        verdict = json.loads(result) if result else None
+        return JobRecord(rid, decode_job(job), state, owner, lease_until, created, verdict)
+
+    def depth(self) -> int:
+        row = (
+            self._db()
+            .execute("SELECT count(*) FROM gitward_jobs WHERE state IN ('queued', 'running')")
+            .fetchone()
+        )
+        return int(row[0])
+
+    def ping(self) -> None:
+        self._db().execute("SELECT 1 FROM gitward_jobs LIMIT 1").fetchall()
