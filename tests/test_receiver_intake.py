@@ -71,7 +71,7 @@ def test_gitea_replay_with_a_new_delivery_id_is_still_one_job(
         for d in ("first", "replayed")
     ]
     assert [a.status_code for a in answers] == [202, 202]
-    assert answers[1].json["duplicate"] is True
+    assert (answers[1].json or {})["duplicate"] is True
     assert queue.store.depth() == 1
 
 
