@@ -4,6 +4,15 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/bootstrap.sh"
 cd "$root"
+# The receiver's Redis back end is tested against a real redis-server.
+if ! command -v redis-server >/dev/null; then
+  echo "gitward: installing redis-server for the tests" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+      $sudo apt-get install -y -qq redis-server >/dev/null; } ||
+    echo "gitward: redis-server could not be installed; its tests will skip" >&2
+fi
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import gwfixtures
 import gwkeys
+import gwredis
 import pytest
 
 from gitward.signing.openpgp import Keyring
@@ -37,3 +38,10 @@ def shared_fixtures() -> Path:
     """Real forge payloads and API descriptions from `../shared/fixtures` beside the checkout
     ($GITWARD_SHARED_FIXTURES overrides). They are not part of a user's clone: skip without."""
     return gwfixtures.shared_fixtures()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server for this test session (skips with the reason when not installed)."""
+    with gwredis.redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
