@@ -238,9 +238,10 @@ def test_check_ranges_are_exact_and_progress_is_reported(bare: Path) -> None:
     def progress(done: int, total: int) -> None:
         seen.append((done, total))
 
-    exact = run(bare, [RefUpdate(commits[9], commits[-1], "refs/heads/main")], ranges=True).refs[0]
+    moved = RefUpdate(commits[9], commits[-1], "refs/heads/main")
+    exact = run(bare, [moved], exact_ranges=True).refs[0]
     assert exact.commits_by_rule["protect-main"] == tuple(commits[10:][::-1])
-    whole = run(bare, [RefUpdate(ZERO, commits[-1], "refs/heads/main")], ranges=True,
+    whole = run(bare, [RefUpdate(ZERO, commits[-1], "refs/heads/main")], exact_ranges=True,
                 progress=progress).refs[0]  # fmt: skip
     # main itself is not excluded; the other protected ref (release/1) is
     assert whole.commits_by_rule["protect-main"] == tuple(commits[101:][::-1])

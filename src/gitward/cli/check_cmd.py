@@ -88,7 +88,7 @@ def check(
             (),
             datetime.now(UTC),
             Deadline.unlimited(),
-            ranges=True,
+            exact_ranges=True,
             progress=progress,
         )
         if progress is not None:

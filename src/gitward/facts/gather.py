@@ -2,7 +2,7 @@
 
 The one subtle part is *which* commits (`ranges`). Every distinct commit is read once (one
 `git cat-file --batch`), parsed once and its signature verified once, whatever the number of
-rules and refs that include it (`pushobjects`).
+rules and refs that include it (`objects`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from gitward.deadline import Deadline
-from gitward.facts.objects import Progress, Tips, Verifier, read_commits
+from gitward.facts.objects import ObjectCache, Progress, Verifier, read_commits
 from gitward.facts.ranges import RuleRanges
 from gitward.git.repo import Repo
 from gitward.model import Commit, Push, Pusher, RefFacts, RefUpdate, SignatureCheck, Tag
@@ -42,26 +42,26 @@ def gather(
     deadline: Deadline,
     *,
     repository: str | None = None,
-    ranges: bool = False,
+    exact_ranges: bool = False,
     verify: Verifier | None = None,
     progress: Progress | None = None,
 ) -> Push:
     """Build the `Push` the engine judges. Raises `GitError` (unreadable or malformed
     object, git failure) or `BudgetExceeded`; never returns partial facts.
 
-    `ranges=True` is `gitward check`'s mode: an update with an old id checks exactly
+    `exact_ranges=True` is `gitward check`'s mode: an update with an old id checks exactly
     `old..new`, and one without checks `new` minus the other refs the rule protects."""
     deadline.check("gathering facts")
     refs = repo.for_each_ref(deadline)
     fmt = _object_format(repo, updates, deadline)
     check = verify or _default_verifier(loaded)
-    objects = Tips(repo, fmt, deadline)
+    objects = ObjectCache(repo, fmt, deadline)
     # Read every tip at once: `new` of each update, `old` where fast-forward is asked.
     tips = [u.new for u in updates if not u.is_delete]
     tips += [u.old for u in updates if not (u.is_delete or u.is_create)]
     objects.load(tips)
 
-    commit_ranges = RuleRanges(repo, refs, ranges, deadline)
+    commit_ranges = RuleRanges(repo, refs, exact_ranges, deadline)
     rules_of = [loaded.policy.rules_for(u.ref) for u in updates]
     peeled_of = [("", "") if u.is_delete else objects.peel(u.new) for u in updates]
     for update, rules, (peeled, peeled_type) in zip(updates, rules_of, peeled_of, strict=True):
@@ -122,7 +122,11 @@ def _default_verifier(loaded: ConfigLike) -> Verifier:
 
 
 def _fast_forward(
-    repo: Repo, objects: Tips, update: RefUpdate, new: Sequence[Commit], deadline: Deadline
+    repo: Repo,
+    objects: ObjectCache,
+    update: RefUpdate,
+    new: Sequence[Commit],
+    deadline: Deadline,
 ) -> bool:
     """Whether `update.new` contains `update.old`. `new`: commits known reachable from it."""
     old, old_type = objects.peel(update.old)
