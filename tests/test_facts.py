@@ -33,6 +33,7 @@ from gwrepo import (
 
 from gitward.deadline import Deadline
 from gitward.errors import BudgetExceeded, GitError
+from gitward.facts.before import RefsBefore, read_refs_before
 from gitward.facts.gather import gather
 from gitward.git.repo import Repo
 from gitward.model import Push, Pusher, RefUpdate, SigKind, SignatureCheck
@@ -72,6 +73,7 @@ def run(
         return gather(
             repo,
             updates,
+            read_refs_before(repo, updates, Deadline(30)),
             Loaded(Policy(rules=tuple(rules))),
             Pusher("alice", "local"),
             (),
@@ -221,6 +223,7 @@ def test_an_exhausted_budget_raises(bare: Path) -> None:
         gather(
             repo,
             [RefUpdate(ZERO, tip, "refs/heads/main")],
+            RefsBefore({}),
             Loaded(Policy(rules=(MAIN,))),
             Pusher("alice", "local"),
             (),
@@ -275,9 +278,11 @@ def test_gpg_signed_commits_from_real_git_are_verified(
     head = git(work, "rev-parse", "HEAD")
     git(work, "update-ref", "-d", "refs/heads/main")  # as if pushed: the object, no ref
     with Repo(work) as repo:
+        update = RefUpdate("0" * len(head), head, "refs/heads/main")
         push = gather(
             repo,
-            [RefUpdate("0" * len(head), head, "refs/heads/main")],
+            [update],
+            read_refs_before(repo, [update], Deadline(30)),
             Loaded(Policy(rules=(MAIN,)), keyring_all),
             Pusher("alice", "local"),
             (),

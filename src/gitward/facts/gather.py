@@ -1,8 +1,9 @@
 """Gather the facts of a push: which commits each rule must check, parsed and verified.
 
-The one subtle part is *which* commits (`ranges`). Every distinct commit is read once (one
-`git cat-file --batch`), parsed once and its signature verified once, whatever the number of
-rules and refs that include it (`objects`).
+The one subtle part is *which* commits (`ranges`), which depends on the refs before the update:
+an input (`before.RefsBefore`), since only the caller knows when "before" was. Every distinct
+commit is read once (one `git cat-file --batch`), parsed once and its signature verified once,
+whatever the number of rules and refs that include it (`objects`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from gitward.deadline import Deadline
+from gitward.facts.before import RefsBefore
 from gitward.facts.objects import ObjectCache, Progress, Verifier, read_commits
 from gitward.facts.ranges import RuleRanges
 from gitward.git.repo import Repo
@@ -35,6 +37,7 @@ class ConfigLike(Protocol):
 def gather(
     repo: Repo,
     updates: Sequence[RefUpdate],
+    before: RefsBefore,
     loaded: ConfigLike,
     pusher: Pusher,
     push_options: tuple[str, ...],
@@ -49,10 +52,10 @@ def gather(
     """Build the `Push` the engine judges. Raises `GitError` (unreadable or malformed
     object, git failure) or `BudgetExceeded`; never returns partial facts.
 
+    `before`: the refs before the update (in pre-receive: `before.read_refs_before`).
     `exact_ranges=True` is `gitward check`'s mode: an update with an old id checks exactly
     `old..new`, and one without checks `new` minus the other refs the rule protects."""
     deadline.check("gathering facts")
-    refs = repo.for_each_ref(deadline)
     fmt = _object_format(repo, updates, deadline)
     check = verify or _default_verifier(loaded)
     objects = ObjectCache(repo, fmt, deadline)
@@ -61,7 +64,7 @@ def gather(
     tips += [u.old for u in updates if not (u.is_delete or u.is_create)]
     objects.load(tips)
 
-    commit_ranges = RuleRanges(repo, refs, exact_ranges, deadline)
+    commit_ranges = RuleRanges(repo, before.tips, exact_ranges, deadline)
     rules_of = [loaded.policy.rules_for(u.ref) for u in updates]
     peeled_of = [("", "") if u.is_delete else objects.peel(u.new) for u in updates]
     for update, rules, (peeled, peeled_type) in zip(updates, rules_of, peeled_of, strict=True):
@@ -122,11 +125,7 @@ def _default_verifier(loaded: ConfigLike) -> Verifier:
 
 
 def _fast_forward(
-    repo: Repo,
-    objects: ObjectCache,
-    update: RefUpdate,
-    new: Sequence[Commit],
-    deadline: Deadline,
+    repo: Repo, objects: ObjectCache, update: RefUpdate, new: Sequence[Commit], deadline: Deadline
 ) -> bool:
     """Whether `update.new` contains `update.old`. `new`: commits known reachable from it."""
     old, old_type = objects.peel(update.old)

@@ -2,8 +2,8 @@
 
 For an update of ref R and a rule P matching R, P checks `git rev-list <new> --not <tips, before
 the update, of every ref matched by P>`: a commit is new to P unless a ref P protects already
-reached it. "Before" is the refs the caller passes (in pre-receive the repository's refs,
-which git has not moved yet), so R's own old tip is excluded when R existed,
+reached it. "Before" is what the caller passes (`before.RefsBefore`; in pre-receive the
+repository's refs, which git has not moved yet), so R's own old tip is excluded when R existed,
 and a new ref (all-zero old) is never computed as `old..new`. A commit parked on a branch P does
 not protect is therefore still checked when it reaches a branch P protects by fast-forward
 (excluding every ref's tip, as "new to the repository" would, counts it as already there).
