@@ -1,6 +1,7 @@
-"""Symbolic refs as the git adapter sees them, in real repositories: listed apart
+"""Symbolic refs as the git adapter and the facts see them, in real repositories: listed apart
 from ordinary refs, found when dangling (which `git for-each-ref` does not list) and through
-chains, and under `GIT_NAMESPACE` named as the hook is told them."""
+chains, under `GIT_NAMESPACE` named as the hook is told them, and never counted as a tip that
+protects commits."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ from pathlib import Path
 import pytest
 from gwrepo import chain, git, init, set_ref, tmpdir
 
+from gitward.deadline import Deadline
 from gitward.errors import GitError
+from gitward.facts.before import read_refs_before
 from gitward.git.repo import Repo
+from gitward.model import RefUpdate
 
+ZERO = "0" * 40
 NAMES = [
     "refs/heads/main",  # ordinary
     "refs/heads/master",  # -> main
@@ -99,3 +104,11 @@ def test_a_git_namespace_names_refs_as_the_hook_is_told_them(bare: Path) -> None
         found = repo.symbolic_refs(["refs/heads/next", "refs/heads/later"])
     # `later` is an alias outside the namespace: not the ref this push names
     assert found == {"refs/heads/next": "refs/heads/release/2.0"}
+
+
+def test_refs_before_leave_symbolic_refs_out_of_the_tips(bare: Path) -> None:
+    updates = [RefUpdate(ZERO, "1" * 40, name) for name in NAMES]
+    with Repo(bare) as repo:
+        before = read_refs_before(repo, updates, Deadline(30))
+    assert list(before.tips) == ["refs/heads/main"]
+    assert dict(before.symbolic) == EXPECTED

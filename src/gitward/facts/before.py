@@ -20,11 +20,26 @@ from gitward.model import RefUpdate
 
 
 class RefsBefore(NamedTuple):
-    """The refs before the update. `tips`: every ref and the object it named."""
+    """The refs before the update.
+
+    `tips`: every ordinary ref and the object it named. Never a symbolic ref under its own
+    name: it names its target's object, so an alias matching a protected glob would make the
+    commits of its (maybe unprotected) target count as already protected.
+    `symbolic`: symbolic ref -> the ref git updates through it (the end of the chain, which
+    may not exist yet). An update of one of these names is refused (`builtin/symbolic-ref`).
+    """
 
     tips: Mapping[str, str]
+    symbolic: Mapping[str, str] = MappingProxyType({})
 
 
 def read_refs_before(repo: Repo, updates: Sequence[RefUpdate], deadline: Deadline) -> RefsBefore:
-    """The repository's refs as they are now; in pre-receive, before the push."""
-    return RefsBefore(MappingProxyType(repo.for_each_ref(deadline)))
+    """The repository's refs as they are now; in pre-receive, before the push. Each updated
+    ref is also looked up as a possibly dangling symbolic ref, which no listing shows."""
+    listing = repo.refs(deadline)
+    # A listed name is an ordinary ref or a symbolic one whose target exists: already known.
+    # The others are new names or dangling symbolic refs (pushing to one creates its target).
+    known = listing.tips.keys() | listing.symbolic.keys()
+    unlisted = [u.ref for u in updates if u.ref not in known]
+    symbolic = listing.symbolic | repo.symbolic_refs(unlisted, deadline)
+    return RefsBefore(MappingProxyType(listing.tips), MappingProxyType(symbolic))

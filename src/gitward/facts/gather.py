@@ -91,7 +91,8 @@ def gather(
         if not (update.is_create or update.is_delete):
             news = {o for c in by_rule.values() for o in c}
             ff = _fast_forward(repo, objects, update, [commits[o] for o in news], deadline)
-        facts.append(RefFacts(update, ff, by_rule, tag, new_type))
+        target = before.symbolic.get(update.ref)
+        facts.append(RefFacts(update, ff, by_rule, tag, new_type, symref_target=target))
     return Push(
         repository=repository or str(repo.path),
         pusher=pusher,

@@ -35,7 +35,7 @@ _CHECK_EVERY = 4096  # commits walked between two looks at the deadline
 class RuleRanges:
     """Which commits a rule checks for an update; one `rev-list` per exclusion set.
 
-    `refs`: every ref and its tip before the update. `exact_ranges=True` is `gitward
+    `refs`: every ordinary ref and its tip before the update. `exact_ranges=True` is `gitward
     check`'s mode: an update with an old id checks exactly `old..new`, and one without checks
     `new` minus the other refs the rule protects. Announce every question with `expect` before
     asking the first with `commits`, so that tips sharing an exclusion set are listed together;
