@@ -32,6 +32,7 @@ from gwrepo import (
 
 from gitward.deadline import Deadline
 from gitward.errors import BudgetExceeded, GitError
+from gitward.facts.before import RefsBefore, read_refs_before
 from gitward.facts.gather import gather
 from gitward.git.repo import Repo
 from gitward.model import Push, Pusher, RefUpdate, SigKind, SignatureCheck
@@ -71,6 +72,7 @@ def run(
         return gather(
             repo,
             updates,
+            read_refs_before(repo, updates, Deadline(30)),
             Loaded(Policy(rules=tuple(rules))),
             Pusher("alice", "local"),
             (),
@@ -219,6 +221,7 @@ def test_an_exhausted_budget_raises(bare: Path) -> None:
         gather(
             repo,
             [RefUpdate(ZERO, tip, "refs/heads/main")],
+            RefsBefore({}),
             Loaded(Policy(rules=(MAIN,))),
             Pusher("alice", "local"),
             (),
@@ -236,9 +239,10 @@ def test_check_ranges_are_exact_and_progress_is_reported(bare: Path) -> None:
     def progress(done: int, total: int) -> None:
         seen.append((done, total))
 
-    exact = run(bare, [RefUpdate(commits[9], commits[-1], "refs/heads/main")], ranges=True).refs[0]
+    moved = RefUpdate(commits[9], commits[-1], "refs/heads/main")
+    exact = run(bare, [moved], exact_ranges=True).refs[0]
     assert exact.commits_by_rule["protect-main"] == tuple(commits[10:][::-1])
-    whole = run(bare, [RefUpdate(ZERO, commits[-1], "refs/heads/main")], ranges=True,
+    whole = run(bare, [RefUpdate(ZERO, commits[-1], "refs/heads/main")], exact_ranges=True,
                 progress=progress).refs[0]  # fmt: skip
     # main itself is not excluded; the other protected ref (release/1) is
     assert whole.commits_by_rule["protect-main"] == tuple(commits[101:][::-1])
@@ -272,9 +276,11 @@ def test_gpg_signed_commits_from_real_git_are_verified(
     head = git(work, "rev-parse", "HEAD")
     git(work, "update-ref", "-d", "refs/heads/main")  # as if pushed: the object, no ref
     with Repo(work) as repo:
+        update = RefUpdate("0" * len(head), head, "refs/heads/main")
         push = gather(
             repo,
-            [RefUpdate("0" * len(head), head, "refs/heads/main")],
+            [update],
+            read_refs_before(repo, [update], Deadline(30)),
             Loaded(Policy(rules=(MAIN,)), keyring_all),
             Pusher("alice", "local"),
             (),

@@ -146,6 +146,9 @@ class RefFacts(NamedTuple):
     tag: Tag | None = None
     # Type of the object `new` names ("commit", "tag", ...); "" for a deletion.
     new_type: str = "commit"
+    # Set when `update.ref` is a symbolic ref: the ref git updates through it (the end of the
+    # chain, which may not exist yet: pushing to a dangling one creates it).
+    symref_target: str | None = None
 
     @property
     def kind(self) -> RefKind:

@@ -247,10 +247,14 @@ class Client:
         options: Iterable[str] = (),
         env: Mapping[str, str] | None = None,
         force: bool = False,
+        receive_pack: str | None = None,
     ) -> Pushed:
-        """`git push` to `url` (a bare repository path means file://); never raises."""
+        """`git push` to `url` (a bare repository path means file://); never raises.
+        `receive_pack`: the server's command instead of `git-receive-pack` (a shell command
+        for a local url, e.g. `GIT_NAMESPACE=ns git-receive-pack`)."""
         target = f"file://{url}" if isinstance(url, Path) else url
         args = ["git", "push", "--porcelain"]
+        args += [f"--receive-pack={receive_pack}"] if receive_pack else []
         args += [f"--push-option={o}" for o in options]
         args += ["--force"] if force else []
         proc = subprocess.run(

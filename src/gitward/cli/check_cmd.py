@@ -71,6 +71,7 @@ def check(
     from gitward.cli import check_report  # noqa: PLC0415
     from gitward.config import load  # noqa: PLC0415  # the dispatcher imports us for --help
     from gitward.deadline import Deadline  # noqa: PLC0415
+    from gitward.facts.before import read_refs_before  # noqa: PLC0415
     from gitward.facts.gather import gather  # noqa: PLC0415
     from gitward.git.repo import Repo  # noqa: PLC0415
     from gitward.model import Pusher  # noqa: PLC0415
@@ -83,12 +84,13 @@ def check(
         push = gather(
             repo,
             [update],
+            read_refs_before(repo, [update], Deadline.unlimited()),
             loaded,
             Pusher(name=_user(), source="local"),
             (),
             datetime.now(UTC),
             Deadline.unlimited(),
-            ranges=True,
+            exact_ranges=True,
             progress=progress,
         )
         if progress is not None:

@@ -1,8 +1,9 @@
 """Gather the facts of a push: which commits each rule must check, parsed and verified.
 
-The one subtle part is *which* commits (`ranges`). Every distinct commit is read once (one
-`git cat-file --batch`), parsed once and its signature verified once, whatever the number of
-rules and refs that include it (`pushobjects`).
+The one subtle part is *which* commits (`ranges`), which depends on the refs before the update:
+an input (`before.RefsBefore`), since only the caller knows when "before" was. Every distinct
+commit is read once (one `git cat-file --batch`), parsed once and its signature verified once,
+whatever the number of rules and refs that include it (`objects`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from gitward.deadline import Deadline
-from gitward.facts.objects import Progress, Tips, Verifier, read_commits
+from gitward.facts.before import RefsBefore
+from gitward.facts.objects import ObjectCache, Progress, Verifier, read_commits
 from gitward.facts.ranges import RuleRanges
 from gitward.git.repo import Repo
 from gitward.model import Commit, Push, Pusher, RefFacts, RefUpdate, SignatureCheck, Tag
@@ -35,6 +37,7 @@ class ConfigLike(Protocol):
 def gather(
     repo: Repo,
     updates: Sequence[RefUpdate],
+    before: RefsBefore,
     loaded: ConfigLike,
     pusher: Pusher,
     push_options: tuple[str, ...],
@@ -42,26 +45,26 @@ def gather(
     deadline: Deadline,
     *,
     repository: str | None = None,
-    ranges: bool = False,
+    exact_ranges: bool = False,
     verify: Verifier | None = None,
     progress: Progress | None = None,
 ) -> Push:
     """Build the `Push` the engine judges. Raises `GitError` (unreadable or malformed
     object, git failure) or `BudgetExceeded`; never returns partial facts.
 
-    `ranges=True` is `gitward check`'s mode: an update with an old id checks exactly
+    `before`: the refs before the update (in pre-receive: `before.read_refs_before`).
+    `exact_ranges=True` is `gitward check`'s mode: an update with an old id checks exactly
     `old..new`, and one without checks `new` minus the other refs the rule protects."""
     deadline.check("gathering facts")
-    refs = repo.for_each_ref(deadline)
     fmt = _object_format(repo, updates, deadline)
     check = verify or _default_verifier(loaded)
-    objects = Tips(repo, fmt, deadline)
+    objects = ObjectCache(repo, fmt, deadline)
     # Read every tip at once: `new` of each update, `old` where fast-forward is asked.
     tips = [u.new for u in updates if not u.is_delete]
     tips += [u.old for u in updates if not (u.is_delete or u.is_create)]
     objects.load(tips)
 
-    commit_ranges = RuleRanges(repo, refs, ranges, deadline)
+    commit_ranges = RuleRanges(repo, before.tips, exact_ranges, deadline)
     rules_of = [loaded.policy.rules_for(u.ref) for u in updates]
     peeled_of = [("", "") if u.is_delete else objects.peel(u.new) for u in updates]
     for update, rules, (peeled, peeled_type) in zip(updates, rules_of, peeled_of, strict=True):
@@ -88,7 +91,8 @@ def gather(
         if not (update.is_create or update.is_delete):
             news = {o for c in by_rule.values() for o in c}
             ff = _fast_forward(repo, objects, update, [commits[o] for o in news], deadline)
-        facts.append(RefFacts(update, ff, by_rule, tag, new_type))
+        target = before.symbolic.get(update.ref)
+        facts.append(RefFacts(update, ff, by_rule, tag, new_type, symref_target=target))
     return Push(
         repository=repository or str(repo.path),
         pusher=pusher,
@@ -122,7 +126,7 @@ def _default_verifier(loaded: ConfigLike) -> Verifier:
 
 
 def _fast_forward(
-    repo: Repo, objects: Tips, update: RefUpdate, new: Sequence[Commit], deadline: Deadline
+    repo: Repo, objects: ObjectCache, update: RefUpdate, new: Sequence[Commit], deadline: Deadline
 ) -> bool:
     """Whether `update.new` contains `update.old`. `new`: commits known reachable from it."""
     old, old_type = objects.peel(update.old)

@@ -24,8 +24,9 @@ _STEP = 100
 _MAX_TAG_DEPTH = 16
 
 
-class Tips:
-    """The tips of the push (old and new ids), read once, and tags peeled on demand."""
+class ObjectCache:
+    """Objects of the push read once by id (the tips: old and new ids), tags parsed and peeled
+    on demand."""
 
     def __init__(self, repo: Repo, fmt: str, deadline: Deadline) -> None:
         self._repo, self._fmt, self._deadline = repo, fmt, deadline

@@ -1,11 +1,12 @@
 """Which commits a rule checks for a ref update: one `git rev-list` per exclusion set.
 
-For an update of ref R and a rule P matching R, P checks `git rev-list <new> --not <current tips
-of every existing ref matched by P>` (see PLAN "Policy semantics", issue 2 section 4). "Current"
-is before the push (pre-receive runs before refs move), so R's own old tip is excluded when R
-exists, and a new ref (all-zero old) is never computed as `old..new`. A commit parked on a
-branch P does not protect is therefore still checked when it reaches a branch P protects by
-fast-forward.
+For an update of ref R and a rule P matching R, P checks `git rev-list <new> --not <tips, before
+the update, of every ref matched by P>`: a commit is new to P unless a ref P protects already
+reached it. "Before" is what the caller passes (`before.RefsBefore`; in pre-receive the
+repository's refs, which git has not moved yet), so R's own old tip is excluded when R existed,
+and a new ref (all-zero old) is never computed as `old..new`. A commit parked on a branch P does
+not protect is therefore still checked when it reaches a branch P protects by fast-forward
+(excluding every ref's tip, as "new to the repository" would, counts it as already there).
 
 A warn-mode rule never blocks, so the parked-commit attack means nothing to it: it reports on
 the commits new to the repository (every existing ref's tip excluded). Otherwise a warning rule
@@ -34,16 +35,17 @@ _CHECK_EVERY = 4096  # commits walked between two looks at the deadline
 class RuleRanges:
     """Which commits a rule checks for an update; one `rev-list` per exclusion set.
 
-    `refs`: every ref and its tip before the push. `ranges=True` is `gitward check`'s mode: an
-    update with an old id checks exactly `old..new`, and one without checks `new` minus the
-    other refs the rule protects. Announce every question with `expect` before asking the
-    first with `commits`, so that tips sharing an exclusion set are listed together; an
-    unannounced question is still answered, by a `rev-list` of its own."""
+    `refs`: every ordinary ref and its tip before the update. `exact_ranges=True` is `gitward
+    check`'s mode: an update with an old id checks exactly `old..new`, and one without checks
+    `new` minus the other refs the rule protects. Announce every question with `expect` before
+    asking the first with `commits`, so that tips sharing an exclusion set are listed together;
+    an unannounced question is still answered, by a `rev-list` of its own."""
 
     def __init__(
-        self, repo: Repo, refs: Mapping[str, str], ranges: bool, deadline: Deadline
+        self, repo: Repo, refs: Mapping[str, str], exact_ranges: bool, deadline: Deadline
     ) -> None:
-        self._repo, self._refs, self._ranges, self._deadline = repo, refs, ranges, deadline
+        self._repo, self._refs, self._deadline = repo, refs, deadline
+        self._exact = exact_ranges
         self._by_rule: dict[tuple[str, str | None], int] = {}  # (rule id, ref left out) -> set
         self._numbers: dict[tuple[str, ...], int] = {}  # exclusion set -> its number
         self._excluded: list[tuple[str, ...]] = []  # number -> exclusion set (sorted ids)
@@ -53,30 +55,30 @@ class RuleRanges:
     def expect(self, update: RefUpdate, rules: Iterable[Rule], tip: str) -> None:
         """Announce that `commits(update, rule, tip)` will be asked for each of `rules`."""
         for rule in rules:
-            number = self._set(update, rule)
+            number = self._set_number(update, rule)
             if (number, tip) not in self._answers:
                 self._waiting.setdefault(number, {})[tip] = None
 
     def commits(self, update: RefUpdate, rule: Rule, tip: str) -> tuple[str, ...]:
         """Ids of the commits `rule` checks when `update` moves its ref to commit `tip`, in
         the order `git rev-list` prints them."""
-        number = self._set(update, rule)
+        number = self._set_number(update, rule)
         if (number, tip) not in self._answers:
             tips = self._waiting.pop(number, {})
             tips[tip] = None
             self._list(number, [t for t in tips if (number, t) not in self._answers])
         return self._answers[(number, tip)]
 
-    def _set(self, update: RefUpdate, rule: Rule) -> int:
+    def _set_number(self, update: RefUpdate, rule: Rule) -> int:
         """The number of the exclusion set of `rule` for `update`."""
-        if self._ranges and not update.is_create:
+        if self._exact and not update.is_create:
             return self._number((update.old,))  # `gitward check A..B`: exactly A..B
-        # Current tips, the updated ref's own old tip included (pre-receive runs before
-        # refs move). `gitward check B` asks about B as if REF were created there.
-        skip = update.ref if self._ranges else None
+        # Tips before the update, the updated ref's own old tip included. `gitward check B`
+        # asks about B as if REF were created there.
+        skip = update.ref if self._exact else None
         key = (rule.id, skip)
         if key not in self._by_rule:
-            trusted = rule.mode == "warn"  # see the module docstring
+            trusted = rule.mode == "warn"  # never blocks: every ref counts (module docstring)
             refs = [r for r in self._refs if r != skip and (trusted or rule.matches(r))]
             self._by_rule[key] = self._number(tuple(sorted({self._refs[r] for r in refs})))
         return self._by_rule[key]

@@ -19,6 +19,7 @@ import os
 import subprocess
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from gitward.deadline import Deadline
 from gitward.errors import BudgetExceeded, GitError
@@ -49,6 +50,59 @@ def _revisions(include: Iterable[str], exclude: Iterable[str]) -> bytes | None:
     return ("\n".join(lines) + "\n").encode()
 
 
+class RefListing(NamedTuple):
+    """The refs of a repository (`Repo.refs`)."""
+
+    tips: dict[str, str]  # ordinary ref -> the object it names
+    symbolic: dict[str, str]  # symbolic ref -> the ref its chain ends at
+
+
+class _RefDirs(NamedTuple):
+    git_dir: Path  # per-worktree refs (a linked work tree has its own)
+    common_dir: Path  # every other ref
+
+
+# Refs each work tree keeps for itself (git-worktree(1), "Refs").
+_PER_WORKTREE = ("refs/bisect/", "refs/worktree/", "refs/rewritten/")
+_SYMREF_MAX_DEPTH = 5  # git follows no longer chains (SYMREF_MAXDEPTH in git's refs.h)
+
+
+def _follow_loose(name: str, dirs: _RefDirs) -> str | None:
+    """The ref a chain of loose symbolic refs starting at `name` ends at; None when `name` is
+    not a symbolic ref."""
+    target = None
+    for _ in range(_SYMREF_MAX_DEPTH):
+        following = _loose_symref(target or name, dirs)
+        if following is None:
+            break
+        target = following
+    return target
+
+
+def _plausible_ref(name: str) -> bool:
+    """False for names git refuses as refs ("..", "//", ".lock", a leading dot, no `refs/`):
+    receive-pack refuses to update them after the hook, and they must never make us read a
+    file outside the refs."""
+    parts = name.split("/")
+    bad = any(not p or p.startswith(".") or p.endswith(".lock") for p in parts) or ".." in name
+    return name.startswith("refs/") and not bad
+
+
+def _loose_symref(name: str, dirs: _RefDirs) -> str | None:
+    if not _plausible_ref(name):
+        return None
+    base = dirs.git_dir if name.startswith(_PER_WORKTREE) else dirs.common_dir
+    try:
+        data = (base / name).read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None  # no loose ref of that name: an ordinary ref (packed) or none
+    except OSError as exc:
+        raise GitError(f"cannot read ref {name}: {exc.strerror or exc}") from None
+    if not data.startswith(b"ref:"):
+        return None
+    return data[4:].strip().decode("utf-8", "surrogateescape") or None
+
+
 class Repo:
     """One repository, seen through `git`. Use as a context manager (or call `close()`)."""
 
@@ -69,6 +123,7 @@ class Repo:
         self.env: dict[str, str] = base
         self.deadline = deadline or Deadline.unlimited()
         self._format: str | None = None
+        self._ref_dirs_cache: tuple[_RefDirs | None] | None = None
         self._catfile = CatFile(self.path, self.env)
 
     def __enter__(self) -> Repo:
@@ -122,16 +177,91 @@ class Repo:
             self._format = fmt
         return self._format
 
+    def ref_namespace(self) -> str:
+        """The prefix receive-pack puts before every ref name under `GIT_NAMESPACE`
+        (gitnamespaces(7)): `a/b` -> `refs/namespaces/a/refs/namespaces/b/`; "" without one.
+        The hook is told the names without it, while git stores and updates the prefixed refs."""
+        raw = self.env.get("GIT_NAMESPACE", "")
+        return "".join(f"refs/namespaces/{part}/" for part in raw.split("/") if part)
+
+    def refs(self, deadline: Deadline | None = None) -> RefListing:
+        """Every ref as the repository holds it *now* (inside pre-receive: before the push),
+        named as receive-pack names it to the pusher: under `GIT_NAMESPACE`, only that
+        namespace's refs, without its prefix. A symbolic ref is in `symbolic` only (its target
+        is listed under its own name); one whose target does not exist is not listed at all:
+        ask `symbolic_refs` about it."""
+        prefix = self.ref_namespace()
+        fmt = "--format=%(objectname)%00%(refname)%00%(symref)"
+        args = ["for-each-ref", fmt, *([prefix.rstrip("/")] if prefix else [])]
+        out = self._run(args, deadline).stdout.decode("utf-8", "surrogateescape")
+        listing = RefListing({}, {})
+        for line in out.split("\n"):
+            if not line:
+                continue
+            fields = line.split("\0")
+            if len(fields) != 3 or not fields[1].startswith(prefix):
+                raise GitError(f"git for-each-ref printed an odd line: {line[:100]!r}")
+            oid, name, target = fields
+            name = name.removeprefix(prefix)
+            if target:
+                listing.symbolic[name] = target.removeprefix(prefix)
+            else:
+                listing.tips[name] = oid
+        return listing
+
     def for_each_ref(self, deadline: Deadline | None = None) -> dict[str, str]:
-        """Every ref and the object it names, as the repository holds them *now* (inside
-        pre-receive: before the push). Symbolic refs appear under their own name."""
-        out = self._run(["for-each-ref", "--format=%(objectname) %(refname)"], deadline)
-        refs: dict[str, str] = {}
-        for line in out.stdout.decode("utf-8", "surrogateescape").split("\n"):
-            oid, _, name = line.partition(" ")
-            if name:
-                refs[name] = oid
-        return refs
+        """Every ordinary ref and the object it names, now (`refs(...).tips`): symbolic refs
+        are left out, their targets are listed under their own names."""
+        return self.refs(deadline).tips
+
+    def symbolic_refs(
+        self, names: Iterable[str], deadline: Deadline | None = None
+    ) -> dict[str, str]:
+        """Which of `names` (named as `refs` names them) are symbolic refs, each with the ref
+        its chain ends at, which may not exist. Dangling ones included: `for-each-ref` does not
+        list them, yet a push through one creates its target.
+
+        No plumbing command lists dangling symbolic refs for many names at once. With the
+        "files" ref backend (the only one before git 2.45, and the default since) every
+        symbolic ref is a loose file `ref: <target>` (packed-refs holds only object ids;
+        gitrepository-layout(5)), so reading those files answers for any number of names after
+        one `git rev-parse`. With another backend each name costs one `git symbolic-ref`."""
+        todo = list(dict.fromkeys(names))
+        if not todo:
+            return {}
+        prefix, dirs = self.ref_namespace(), self._ref_dirs(deadline)
+        found: dict[str, str] = {}
+        for name in todo:
+            if not _plausible_ref(prefix + name):
+                continue
+            if dirs is None:
+                target = self._symbolic_ref_command(prefix + name, deadline)
+            else:
+                target = _follow_loose(prefix + name, dirs)
+            if target is not None:
+                found[name] = target.removeprefix(prefix)
+        return found
+
+    def _ref_dirs(self, deadline: Deadline | None) -> _RefDirs | None:
+        """Where loose refs live, or None when the repository's refs are not files."""
+        if self._ref_dirs_cache is None:
+            # `--show-ref-format` came with git 2.45 (and the reftable backend); an older git
+            # echoes an option it does not know, and knows no other backend than "files".
+            args = ["rev-parse", "--git-dir", "--git-common-dir", "--show-ref-format"]
+            out = self._run(args, deadline).stdout.split(b"\n")
+            if len(out) < 3:
+                raise GitError("git rev-parse printed too few lines")
+            git_dir, common_dir = (self.path / os.fsdecode(p) for p in out[:2])
+            files = out[2].strip() in (b"files", b"--show-ref-format")
+            self._ref_dirs_cache = (_RefDirs(git_dir, common_dir) if files else None,)
+        return self._ref_dirs_cache[0]
+
+    def _symbolic_ref_command(self, name: str, deadline: Deadline | None) -> str | None:
+        # Exit 1 (with --quiet): not a symbolic ref, or no such ref. Anything else is a
+        # failure: answering "not symbolic" then would let an update through an alias pass.
+        proc = self._run(["symbolic-ref", "--quiet", name], deadline, ok=(0, 1))
+        out = proc.stdout.decode("utf-8", "surrogateescape").strip()
+        return out if proc.returncode == 0 and out else None
 
     def rev_list(
         self, include: Iterable[str], exclude: Iterable[str], deadline: Deadline | None = None

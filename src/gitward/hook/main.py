@@ -85,6 +85,7 @@ def _run(attempt: Attempt, text: str, err: TextIO, rearm: Rearm) -> int:
     from gitward.config import load  # noqa: PLC0415
     from gitward.deadline import Deadline  # noqa: PLC0415
     from gitward.facts import gather as facts  # noqa: PLC0415
+    from gitward.facts.before import read_refs_before  # noqa: PLC0415
     from gitward.git.repo import Repo  # noqa: PLC0415
     from gitward.policy.engine import evaluate  # noqa: PLC0415
 
@@ -106,6 +107,7 @@ def _run(attempt: Attempt, text: str, err: TextIO, rearm: Rearm) -> int:
         push = facts.gather(
             repo,
             attempt.updates,
+            read_refs_before(repo, attempt.updates, deadline),  # git moves refs after the hook
             loaded,
             origin.pusher,
             push_options(env),

@@ -12,6 +12,7 @@ part of a push would fail open, so the edge refuses the push instead.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 
 from gitward.model import Bypass, Push, RefFacts, Verdict, Violation
@@ -40,7 +41,8 @@ def evaluate(policy: Policy, signers: Signers, push: Push) -> Verdict:
 
 
 def builtin(policy: Policy, facts: RefFacts, lines: int = 1) -> Iterator[Violation]:
-    """Checks no rule can turn off or bypass; only settings can (same-ref-twice: nothing can).
+    """Checks no rule can turn off or bypass; only settings can (same-ref-twice and
+    symbolic-ref: nothing can).
 
     `lines` is how many update lines of the push name this ref (0: already reported).
     """
@@ -54,6 +56,8 @@ def builtin(policy: Policy, facts: RefFacts, lines: int = 1) -> Iterator[Violati
             "its updates cannot be judged together",
             "push the ref once (one update per ref in each push)",
         )
+    if facts.symref_target is not None:
+        yield _through_symbolic_ref(facts, facts.symref_target)
     if facts.kind == "replace" and policy.settings.deny_replace_refs:
         # Replace refs make git show other objects than the ones pushed and checked.
         yield Violation(
@@ -62,6 +66,20 @@ def builtin(policy: Policy, facts: RefFacts, lines: int = 1) -> Iterator[Violati
             "pushes to refs/replace/* are refused: they can substitute checked objects",
             "remove the replace ref from your push (admins: settings.deny_replace_refs)",
         )
+
+
+def _through_symbolic_ref(facts: RefFacts, target: str) -> Violation:
+    # git updates, creates or deletes `target`, yet the rules that matched are those of the
+    # name pushed: an alias would dodge every rule of its target (or bring it rules it does not
+    # have). Judging both names' rules would need two sets of rules reconciled for one update;
+    # pushing to the target itself is always possible and judged plainly.
+    update = facts.update
+    ref = update.ref
+    change = "delete" if update.is_delete else "create" if update.is_create else "update"
+    what = f"{ref} is a symbolic ref to {target}: pushing to it would {change} {target}"
+    src = "" if update.is_delete else "<src>"
+    hint = f"push to {target} itself: `git push <remote> {src}:{shlex.quote(target)}`"
+    return Violation("builtin/symbolic-ref", ref, what, hint)
 
 
 def _lines_per_ref(push: Push) -> dict[str, int]:
