@@ -26,11 +26,6 @@ if TYPE_CHECKING:
     from gitward.model import RefUpdate
 
 HELP = "evaluate the policy on existing history (no push needed)"
-# Checks that judge the act of pushing, not the commits: meaningless on existing history.
-PUSH_ONLY = frozenset(
-    {"force-push", "deletion", "creation", "pusher", "ref-name", "immutable", "anonymous",
-     "replace-refs"}
-)  # fmt: skip
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -76,6 +71,7 @@ def check(
     from gitward.git.repo import Repo  # noqa: PLC0415
     from gitward.model import Pusher  # noqa: PLC0415
     from gitward.policy.engine import evaluate  # noqa: PLC0415
+    from gitward.policy.scope import about_history  # noqa: PLC0415
 
     loaded = load(config)
     with Repo(Path(repo_path)) as repo:
@@ -96,7 +92,7 @@ def check(
         if progress is not None:
             progress.done()
     verdict = evaluate(loaded.policy, loaded.signers, push)
-    found = [v for v in verdict.violations if v.rule_id.rsplit("/", 1)[-1] not in PUSH_ONLY]
+    found = about_history(verdict.violations)  # checks of the act of pushing mean nothing here
     allowed = not any(v.mode == "enforce" for v in found)
     if as_json:
         result = check_report.json_result(update, rev_range, len(push.commits), found, allowed)

@@ -49,6 +49,8 @@ class Job(NamedTuple):
     after: str
     number: int | None = None
     delivery_id: str = ""
+    # Who pushed (push) or opened the pull request, as the forge authenticated them.
+    actor: str = ""
 
     @property
     def key(self) -> str:
@@ -124,6 +126,15 @@ def ref(value: str, field: str) -> str:
 def branch(value: str, field: str) -> str:
     """A pull request's base branch as `refs/heads/<name>` (payloads give the short name)."""
     return ref(value if value.startswith("refs/heads/") else f"refs/heads/{value}", field)
+
+
+def actor(payload: Mapping[str, object]) -> str:
+    """The forge login that caused the delivery (`sender.login`), "" when absent."""
+    sender = payload.get("sender")
+    login = sender.get("login") if isinstance(sender, Mapping) else None
+    if not isinstance(login, str) or not _NAME.fullmatch(login):
+        return ""
+    return login
 
 
 def repository(payload: Mapping[str, object]) -> str:

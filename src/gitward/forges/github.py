@@ -43,7 +43,7 @@ def push(forge: str, payload: Mapping[str, object], delivery_id: str) -> d.Outco
     if not ref.startswith(("refs/heads/", "refs/tags/")):
         return d.Ignored("a push outside branches and tags")
     ref = d.ref(ref, "ref")
-    return d.Job(forge, repository, "push", ref, before, after, None, delivery_id)
+    return d.Job(forge, repository, "push", ref, before, after, None, delivery_id, d.actor(payload))
 
 
 def pull_request(
