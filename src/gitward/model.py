@@ -17,6 +17,9 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
+# git's reading of a message; stdlib only, so no cycle with the policy package that holds it.
+from gitward.policy import commitmsg
+
 ZERO_OID_SHA1 = "0" * 40
 ZERO_OID_SHA256 = "0" * 64
 
@@ -119,7 +122,8 @@ class Commit(NamedTuple):
 
     @property
     def subject(self) -> str:
-        return self.message.split("\n", 1)[0]
+        """git's `%s`: the first paragraph after any blank lines, on one line."""
+        return commitmsg.subject(self.message)
 
     @property
     def short(self) -> str:
