@@ -85,6 +85,11 @@ def ids(*checks: str) -> list[tuple[str, str]]:
         (TICKET, "\nJIRA-12: fix the thing\n", []),
         (TICKET, " \t\n\r\nJIRA-12: fix the thing\n", []),
         (NO_WIP, "\n\nJIRA-1: done\n", []),
+        # Patterns are RE2: `$` is the end of the text unless (?m); trailing spaces are kept.
+        (MessageRule(must_match="^JIRA-1: x$"), "JIRA-1: x\n", ids("message-pattern")),
+        (MessageRule(must_match="(?m)^JIRA-1: x$"), "JIRA-1: x\n", []),
+        (MessageRule(must_not_match=r"(?m)[ \t\r]$"), "JIRA-1: x \n", ids("message-forbidden")),
+        (MessageRule(must_not_match=r"(?m)[ \t\r]$"), "JIRA-1: x\r\n", ids("message-forbidden")),
         (BLANK, "\nsubject\n\nbody\n", []),
         (BLANK, "\n\nsubject\nbody right below\n", ids("blank-line")),
         (BLANK, "subject\n \t\nbody\n", []),  # whitespace-only is blank to git

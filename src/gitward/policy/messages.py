@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitward.model import Commit, Violation
-from gitward.policy import commitmsg, hints, presets
+from gitward.policy import commitmsg, hints, patterns, presets
 from gitward.policy.context import RuleContext
 from gitward.policy.spec import MessageRule
 
@@ -43,12 +43,12 @@ def _problems(
 ) -> Iterator[tuple[str, str, str]]:
     """(check name, what is wrong, hint) for each failing check."""
     message = commitmsg.shown(commit.message)
-    if rule.must_match is not None and not presets.compiled(rule.must_match).search(message):
+    if rule.must_match is not None and patterns.search(rule.must_match, message) is None:
         yield "message-pattern", f"message does not match {rule.must_match}", reword
     if rule.must_not_match is not None:
-        found = presets.compiled(rule.must_not_match).search(message)
+        found = patterns.search(rule.must_not_match, message)
         if found is not None:
-            yield "message-forbidden", f"message contains forbidden {found.group(0)[:30]!r}", reword
+            yield "message-forbidden", f"message contains forbidden {found[:30]!r}", reword
     length = len(commit.subject)
     if rule.subject_max_length is not None and length > rule.subject_max_length:
         limit = rule.subject_max_length

@@ -6,30 +6,22 @@ sign-off counts only as a trailer.
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 from gitward.model import Commit
-from gitward.policy import trailers
+from gitward.policy import patterns, trailers
 
 CONVENTIONAL_TYPES = (
     "feat", "fix", "docs", "style", "refactor", "perf", "test", "build", "ci", "chore", "revert",
 )  # fmt: skip
 # https://www.conventionalcommits.org/en/v1.0.0/#specification: `type(scope)!: description`.
-# Types are lower case, as commitlint's config-conventional (type-case) requires.
-CONVENTIONAL = r"(?:" + "|".join(CONVENTIONAL_TYPES) + r")(?:\([^()\r\n]+\))?!?: \S"
+# Types are lower case, as commitlint's config-conventional (type-case) requires. RE2 syntax
+# (`patterns`); the description starts with neither an ASCII space nor a Unicode one.
+CONVENTIONAL = r"^(?:" + "|".join(CONVENTIONAL_TYPES) + r")(?:\([^()\r\n]+\))?!?: [^\s\pZ]"
 # https://developercertificate.org/ and git's `--signoff`: `Signed-off-by: Name <email>`.
 SIGNED_OFF_BY = "Signed-off-by"
 
 
-@lru_cache(maxsize=256)
-def compiled(pattern: str) -> re.Pattern[str]:
-    """`re.compile` with a cache; raises `re.error` for a broken pattern (config validates)."""
-    return re.compile(pattern)
-
-
 def is_conventional(subject: str) -> bool:
-    return compiled(CONVENTIONAL).match(subject) is not None
+    return patterns.search(CONVENTIONAL, subject) is not None
 
 
 def signed_off_by_author(commit: Commit) -> bool:
