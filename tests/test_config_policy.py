@@ -106,7 +106,11 @@ SPEC_KEYS = ("signatures", "messages", "protection")
         ),
         ("messages: {subject_max_length: 0}", "expected a positive integer, got 0"),
         ("messages: {subject_max_length: true}", "expected a positive integer, got true"),
-        ("messages: {must_match: '(unclosed'}", "must_match: expected a valid regular expr"),
+        ("messages: {must_match: '(unclosed'}", "must_match: expected a regular expression in RE2"),
+        # Python syntax RE2 cannot run (in linear time) is refused at load, not at the push.
+        (r"messages: {must_match: 'x\Z'}", r'got "x\\Z": invalid escape sequence: \Z'),
+        (r"messages: {must_not_match: '(a)\1'}", r'got "(a)\\1": invalid escape sequence: \1'),
+        ("messages: {must_match: '^(?!WIP)'}", 'got "^(?!WIP)": invalid perl operator: (?!'),
         ("messages: {subjet_max_length: 3}", "did you mean 'subject_max_length'?"),
         ("messages: {merge_commits: sometimes}", "expected one of check, skip"),
         ("mode: enforced", '5: rules[0].mode: expected one of enforce, warn, got "enforced"'),
@@ -117,7 +121,7 @@ SPEC_KEYS = ("signatures", "messages", "protection")
         ("protection: {block_force_push: 1}", "expected true or false, got 1"),
         ("protection: {allowed_pushers: [group:ghosts]}", "expected a pusher group defined"),
         ("bypass: [group:ghosts]", "5: rules[0].bypass[0]: expected a pusher group defined"),
-        ("protection: {name_pattern: '['}", "name_pattern: expected a valid regular"),
+        ("protection: {name_pattern: '['}", "name_pattern: expected a regular expression in RE2"),
         ("description: [a]", "rules[0].description: expected a string, got a list"),
         ("frobnicate: true", '5: rules[0].frobnicate: unknown key "frobnicate"'),
     ],
@@ -176,8 +180,8 @@ def test_every_problem_is_reported_at_once_and_nothing_is_applied(tmp_path: Path
     )
     assert found == [
         '4: rules[0].mode: expected one of enforce, warn, got "warning"',
-        '5: rules[0].messages.must_match: expected a valid regular expression, got "(": '
-        "missing ), unterminated subpattern at position 0",
+        "5: rules[0].messages.must_match: expected a regular expression in RE2 syntax "
+        '(https://github.com/google/re2/wiki/Syntax), got "(": missing ): (',
         '5: rules[0].messages.subject_max_length: expected a positive integer, got "x"',
         "6: rules[1].id: expected a unique rule id, 'a' is already used by rules[0]",
         '7: rules[1].refs[0]: expected a ref glob starting with refs/, got "main"',

@@ -262,6 +262,7 @@ ALLOWED_IMPORTS = {
     "enum",
     "functools",
     "re",
+    "re2",  # policy patterns run on pusher text in RE2 (linear time); pure, imported lazily
     "shlex",  # quotes names in fix-it commands; pure and cheap (re is loaded anyway)
     "types",
     "typing",

@@ -78,6 +78,33 @@ def ids(*checks: str) -> list[tuple[str, str]]:
         (DCO, "JIRA-1: x\n\nSigned-off-by: Eve <alice@example.com>\n", ids("signed-off-by")),
         (DCO, f"JIRA-1: x\n\nNot-{SOB}\n", ids("signed-off-by")),
         (DCO, "JIRA-1: x\n", ids("signed-off-by")),
+        # Messages are read as git reads them: after leading blank lines, trailers as trailers.
+        (MessageRule(subject_max_length=72), "\n" + "x" * 200 + "\n", ids("subject-length")),
+        (SHORT, "a" * 10 + "\n" + "b" * 10 + "\n", ids("subject-length")),  # %s joins lines
+        (SHORT, "a" * 20 + "\r\n\r\nbody\r\n", []),  # git drops trailing spaces and CRs
+        (TICKET, "\nJIRA-12: fix the thing\n", []),
+        (TICKET, " \t\n\r\nJIRA-12: fix the thing\n", []),
+        (NO_WIP, "\n\nJIRA-1: done\n", []),
+        # Patterns are RE2: `$` is the end of the text unless (?m); trailing spaces are kept.
+        (MessageRule(must_match="^JIRA-1: x$"), "JIRA-1: x\n", ids("message-pattern")),
+        (MessageRule(must_match="(?m)^JIRA-1: x$"), "JIRA-1: x\n", []),
+        (MessageRule(must_not_match=r"(?m)[ \t\r]$"), "JIRA-1: x \n", ids("message-forbidden")),
+        (MessageRule(must_not_match=r"(?m)[ \t\r]$"), "JIRA-1: x\r\n", ids("message-forbidden")),
+        (BLANK, "\nsubject\n\nbody\n", []),
+        (BLANK, "\n\nsubject\nbody right below\n", ids("blank-line")),
+        (BLANK, "subject\n \t\nbody\n", []),  # whitespace-only is blank to git
+        (CONV, "\n\nfeat: add a thing\n", []),
+        (CONV, "feat: \u3000\n", ids("conventional-commits")),  # no visible description
+        (DCO, f"JIRA-1: x\n\nquoted log:\n\n    {SOB}\n", ids("signed-off-by")),  # indented
+        (DCO, f"JIRA-1: x\n\n{SOB}\n\nmore text after it\n", ids("signed-off-by")),  # mid-body
+        (DCO, f"{SOB}\n", ids("signed-off-by")),  # the subject is never a trailer
+        (DCO, f"\n{SOB}\n\nbody\n", ids("signed-off-by")),
+        (DCO, "JIRA-1: x\n\nSigned-off-by : Alice Example <alice@example.com>\n", []),
+        (DCO, f"JIRA-1: x\n\nbody right above\n{SOB}\n", []),  # git-written: a mixed block
+        (DCO, "JIRA-1: x\n\nSigned-off-by: Alice Example\n <alice@example.com>\n", []),
+        (DCO, f"JIRA-1: x\r\n\r\n{SOB}\r\n", []),
+        (DCO, f"JIRA-1: x\n\n{SOB}\n# a comment git ignores\n", []),
+        (DCO, f"JIRA-1: x\n\n{SOB} and more\n", ids("signed-off-by")),
         # Every failing check is reported, in a fixed order.
         (
             MessageRule(
@@ -116,6 +143,7 @@ REVERT = 'Revert "JIRA-1: x"\n\nThis reverts commit 1111.\n'
         ("skip", "skip", REVERT, 1, []),
         ("check", "skip", 'Revert "x" and more\n', 2, []),  # a revert merge: either skip applies
         ("skip", "skip", "Reverted the change\n", 1, ids("message-pattern")),
+        ("skip", "skip", "\n" + REVERT, 1, []),  # git's subject: after the blank line
     ],
 )
 def test_merges_and_reverts(

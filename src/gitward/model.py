@@ -17,6 +17,9 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
+# git's reading of a message; stdlib only, so no cycle with the policy package that holds it.
+from gitward.policy import commitmsg
+
 
 def is_zero_oid(oid: str) -> bool:
     """True for git's all-zero id in either hash function (40 or 64 hex digits)."""
@@ -108,7 +111,8 @@ class Commit(NamedTuple):
 
     @property
     def subject(self) -> str:
-        return self.message.split("\n", 1)[0]
+        """git's `%s`: the first paragraph after any blank lines, on one line."""
+        return commitmsg.subject(self.message)
 
     @property
     def short(self) -> str:

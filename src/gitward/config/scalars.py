@@ -10,6 +10,7 @@ import re
 from typing import NamedTuple
 
 from gitward.config.fields import INVALID, JSON, KeyPath, Problems, Stateless, describe, expected
+from gitward.policy import patterns
 
 
 class Bool(Stateless):
@@ -81,17 +82,19 @@ class Str(NamedTuple):
 
 
 class Regex(Stateless):
-    """A Python regular expression, compiled at load so a typo is reported with its line."""
+    """A regular expression in RE2 syntax, compiled at load so a typo, or syntax RE2 cannot run
+    (backreferences, lookaround, `\\Z`), is reported with its line. The engine runs policy
+    patterns with RE2 (`gitward.policy.patterns`: linear time on pusher text)."""
 
     __slots__ = ()
 
     def check(self, value: object, path: KeyPath, out: Problems) -> object:
         if not isinstance(value, str) or not value:
             return expected(out, path, "a regular expression", value)
-        try:
-            re.compile(value)
-        except re.error as exc:
-            out.append((path, f"expected a valid regular expression, got {describe(value)}: {exc}"))
+        problem = patterns.problem(value)
+        if problem is not None:
+            what = f"expected a regular expression in RE2 syntax ({patterns.SYNTAX})"
+            out.append((path, f"{what}, got {describe(value)}: {problem}"))
             return INVALID
         return value
 

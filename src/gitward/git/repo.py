@@ -15,6 +15,7 @@ GitPython is deliberately not used here: importing it costs ~117 ms on every pus
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 from collections.abc import Generator, Iterable, Mapping, Sequence
@@ -97,6 +98,9 @@ def _loose_symref(name: str, dirs: _RefDirs) -> str | None:
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None  # no loose ref of that name: an ordinary ref (packed) or none
     except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return None  # a name git cannot store as a file either: no symbolic ref
+
         raise GitError(f"cannot read ref {name}: {exc.strerror or exc}") from None
     if not data.startswith(b"ref:"):
         return None

@@ -1,7 +1,9 @@
 """The messages family: patterns, subject shape and presets for every new commit.
 
 Every failing check is reported (a pusher fixes a message once, not once per check). Merge
-commits and reverts are skipped when the rule says `skip`.
+commits and reverts are skipped when the rule says `skip`. Messages are judged as git shows them
+(`commitmsg`): patterns search the message from its first non-blank line on, the subject is
+git's `%s`.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitward.model import Commit, Violation
-from gitward.policy import hints, presets
+from gitward.policy import commitmsg, hints, patterns, presets
 from gitward.policy.context import RuleContext
 from gitward.policy.spec import MessageRule
 
@@ -40,18 +42,18 @@ def _problems(
     rule: MessageRule, commit: Commit, reword: str, signoff: str
 ) -> Iterator[tuple[str, str, str]]:
     """(check name, what is wrong, hint) for each failing check."""
-    message = commit.message
-    if rule.must_match is not None and not presets.compiled(rule.must_match).search(message):
+    message = commitmsg.shown(commit.message)
+    if rule.must_match is not None and patterns.search(rule.must_match, message) is None:
         yield "message-pattern", f"message does not match {rule.must_match}", reword
     if rule.must_not_match is not None:
-        found = presets.compiled(rule.must_not_match).search(message)
+        found = patterns.search(rule.must_not_match, message)
         if found is not None:
-            yield "message-forbidden", f"message contains forbidden {found.group(0)[:30]!r}", reword
+            yield "message-forbidden", f"message contains forbidden {found[:30]!r}", reword
     length = len(commit.subject)
     if rule.subject_max_length is not None and length > rule.subject_max_length:
         limit = rule.subject_max_length
         yield "subject-length", f"subject is {length} characters long (at most {limit})", reword
-    if rule.blank_line_after_subject and not _blank_after_subject(message):
+    if rule.blank_line_after_subject and not commitmsg.blank_line_after_subject(message):
         yield "blank-line", "no blank line between subject and body", reword
     if rule.conventional_commits and not presets.is_conventional(commit.subject):
         what = f"subject is not 'type(scope): description' with a type from {TYPES}"
@@ -59,9 +61,3 @@ def _problems(
     if rule.signed_off_by and not presets.signed_off_by_author(commit):
         author = f"{commit.author.name} <{commit.author.email}>"
         yield "signed-off-by", f"no 'Signed-off-by: {author}' trailer", signoff
-
-
-def _blank_after_subject(message: str) -> bool:
-    """A subject alone is fine; otherwise the second line must be empty."""
-    lines = message.split("\n")
-    return len(lines) < 2 or not lines[1].strip()

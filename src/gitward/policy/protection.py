@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitward.model import Violation
-from gitward.policy import hints
+from gitward.policy import hints, patterns
 from gitward.policy.context import RuleContext
-from gitward.policy.presets import compiled
 from gitward.policy.pushers import listed
 from gitward.policy.spec import RefProtection
 
@@ -73,6 +72,6 @@ def _update(ctx: RuleContext, rule: RefProtection) -> Iterator[Violation]:
         yield ctx.violation("immutable", what, "create a new name instead")
     if rule.name_pattern is not None and update.is_create:
         name = short_name(ctx.ref)
-        if compiled(rule.name_pattern).fullmatch(name) is None:
+        if not patterns.fullmatch(rule.name_pattern, name):
             what = f"name {name} does not match {rule.name_pattern}"
             yield ctx.violation("ref-name", what, "push under a name that matches the pattern")

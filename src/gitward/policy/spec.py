@@ -30,7 +30,8 @@ class SignatureRule(NamedTuple):
 
 
 class MessageRule(NamedTuple):
-    must_match: str | None = None  # regex (Python `re`), searched in the whole message
+    # RE2 regexes (`patterns`), searched in the message from its first non-blank line on.
+    must_match: str | None = None
     must_not_match: str | None = None
     subject_max_length: int | None = None
     blank_line_after_subject: bool = False
@@ -48,7 +49,8 @@ class RefProtection(NamedTuple):
     # Pusher names and `group:<name>` entries that may update these refs at all. None: anyone
     # authenticated or not (the forge decides); an empty tuple: nobody.
     allowed_pushers: tuple[str, ...] | None = None
-    # Regex the ref's short name (without refs/heads/ or refs/tags/) must match on creation.
+    # RE2 regex the ref's short name (without refs/heads/ or refs/tags/) must fully match on
+    # creation.
     name_pattern: str | None = None
     linear_history: bool = False  # no merge commits among the new commits
     immutable: bool = False  # once created, never moved or deleted (tags)
