@@ -42,12 +42,12 @@ SIGNATURES = Obj(
 
 MESSAGES = Obj(
     {
-        "must_match": Field(Regex(), "Python regex searched in the whole message; must match."),
+        "must_match": Field(Regex(), "RE2 regex searched in the message as `git log` shows it; must match."),
         "must_not_match": Field(
-            Regex(), "Python regex searched in the whole message; must not match."
+            Regex(), "RE2 regex searched in the message as `git log` shows it; must not match."
         ),
-        "subject_max_length": Field(Int(1), "Maximum length of the first line, in characters."),
-        "blank_line_after_subject": Field(Bool(), "The second line must be empty.", default=False),
+        "subject_max_length": Field(Int(1), "Maximum length of the subject (git's %s), in characters."),
+        "blank_line_after_subject": Field(Bool(), "The subject's line is followed by a blank line (or nothing).", default=False),
         "conventional_commits": Field(
             Bool(),
             "Subject must be `type(scope)!: description` (Conventional Commits 1.0).",
@@ -76,7 +76,7 @@ PROTECTION = Obj(
         ),
         "name_pattern": Field(
             Regex(),
-            "Regex the short ref name (without refs/heads/ or "
+            "RE2 regex the short ref name (without refs/heads/ or "
             "refs/tags/) must fully match when the ref is created.",
         ),
         "linear_history": Field(

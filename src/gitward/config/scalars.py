@@ -99,7 +99,8 @@ class Regex(Stateless):
         return value
 
     def schema(self) -> JSON:
-        return {"type": "string", "minLength": 1, "format": "regex"}
+        # No `format: regex`: JSON Schema means ECMA-262 by it, and these are RE2 patterns.
+        return {"type": "string", "minLength": 1}
 
 
 class Enum(NamedTuple):
