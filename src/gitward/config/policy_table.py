@@ -42,12 +42,18 @@ SIGNATURES = Obj(
 
 MESSAGES = Obj(
     {
-        "must_match": Field(Regex(), "RE2 regex searched in the message as `git log` shows it; must match."),
+        "must_match": Field(
+            Regex(), "RE2 regex searched in the message as `git log` shows it; must match."
+        ),
         "must_not_match": Field(
             Regex(), "RE2 regex searched in the message as `git log` shows it; must not match."
         ),
-        "subject_max_length": Field(Int(1), "Maximum length of the subject (git's %s), in characters."),
-        "blank_line_after_subject": Field(Bool(), "The subject's line is followed by a blank line (or nothing).", default=False),
+        "subject_max_length": Field(
+            Int(1), "Maximum length of the subject (git's %s), in characters."
+        ),
+        "blank_line_after_subject": Field(
+            Bool(), "The subject's line is followed by a blank line (or nothing).", default=False
+        ),
         "conventional_commits": Field(
             Bool(),
             "Subject must be `type(scope)!: description` (Conventional Commits 1.0).",

@@ -99,8 +99,9 @@ class Regex(Stateless):
         return value
 
     def schema(self) -> JSON:
-        # No `format: regex`: JSON Schema means ECMA-262 by it, and these are RE2 patterns.
-        return {"type": "string", "minLength": 1}
+        # `format: regex` is ECMA-262 to JSON Schema, not RE2: close enough for an editor to
+        # flag an unclosed group; the loader is the judge of RE2 syntax.
+        return {"type": "string", "minLength": 1, "format": "regex"}
 
 
 class Enum(NamedTuple):
