@@ -44,7 +44,8 @@ def write_forges(
     max_body: int = 1024 * 1024,
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "policy.yaml").write_text("version: 1\nrules: []\n")
+    if not (directory / "policy.yaml").exists():
+        (directory / "policy.yaml").write_text("version: 1\nrules: []\n")
     path = directory / "forges.yaml"
     path.write_text(FORGES.format(api_url=api_url, git_url=git_url, max_body=max_body))
     return path

@@ -13,10 +13,12 @@ import contextlib
 import fcntl
 import os
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from gitward.config.forges_file import ForgeInstance
 from gitward.errors import GitError
@@ -138,8 +140,14 @@ class Mirror:
 
     def _run(self, argv: list[str], seconds: float, max_bytes: int) -> None:
         before = _size(self.path / "objects")
+        # stderr to a file: a pipe nobody reads while we poll could fill and stall git.
+        with tempfile.TemporaryFile() as err:
+            self._watch(argv, err, seconds, max_bytes, before)
+
+    def _watch(self, argv: list[str], err: IO[bytes], seconds: float, max_bytes: int,
+               before: int) -> None:  # fmt: skip
         proc = subprocess.Popen(argv, cwd=self.path, env=self._env(),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+                                stdout=subprocess.DEVNULL, stderr=err)  # fmt: skip
         deadline = time.monotonic() + seconds
         problem = None
         while proc.poll() is None:
@@ -152,9 +160,10 @@ class Mirror:
                 proc.wait()
                 raise GitError(problem)
             time.sleep(0.1)
-        err = proc.stderr.read() if proc.stderr else b""
         if proc.returncode != 0:
-            lines = [ln for ln in err.decode("utf-8", "replace").splitlines() if ln.strip()]
+            err.seek(0)
+            text = err.read(65536).decode("utf-8", "replace")
+            lines = [ln for ln in text.splitlines() if ln.strip()]
             raise GitError(f"git fetch from {self.url} failed: {(lines or ['?'])[-1][:300]}")
 
 
