@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitward.audit.record import audit_record
-from gitward.hook.pusher import detect
+from gitward.hook.pusher import Ancestry, ancestry, detect
 from gitward.model import Origin, RefUpdate, Verdict
 
 if TYPE_CHECKING:
@@ -23,10 +23,27 @@ class Attempt:
 
     A plain class, not a dataclass: creating a dataclass costs about 1 ms at import."""
 
-    __slots__ = ("budget", "config", "env", "loaded", "origin", "received_at", "started", "updates")
+    __slots__ = (
+        "ancestors",
+        "budget",
+        "config",
+        "env",
+        "loaded",
+        "origin",
+        "received_at",
+        "started",
+        "updates",
+    )
 
-    def __init__(self, env: Mapping[str, str], started: float, received_at: datetime) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        started: float,
+        received_at: datetime,
+        ancestors: Ancestry = ancestry,
+    ) -> None:
         self.env = env
+        self.ancestors = ancestors  # the hook's ancestor processes (who pushes: hook.pusher)
         self.started = started
         self.received_at = received_at
         self.updates: list[RefUpdate] = []
@@ -39,12 +56,15 @@ class Attempt:
     def git_dir(self) -> Path:
         return Path(self.env.get("GIT_DIR", ".")).absolute()
 
+    def detect(self) -> Origin:
+        return detect(self.env, self.git_dir, self.ancestors)
+
     def record(
         self, verdict_name: str, checked: int, verdict: Verdict | None, error: str | None = None
     ) -> dict[str, object]:
         return audit_record(
             received_at=self.received_at,
-            origin=self.origin or detect(self.env, self.git_dir),
+            origin=self.origin or self.detect(),
             updates=self.updates,
             verdict_name=verdict_name,
             commits_checked=checked,

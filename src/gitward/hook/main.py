@@ -21,18 +21,15 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from gitward.errors import BadInput
 from gitward.hook.attempt import DEFAULT_BUDGET, Attempt
 from gitward.hook.backstop import BACKSTOP_MARGIN, Rearm, backstop
 from gitward.hook.fail import fail
-from gitward.hook.pusher import detect, push_options
+from gitward.hook.pusher import Ancestry, ancestry, push_options
 from gitward.model import RefUpdate
 from gitward.report import render as report
-
-if TYPE_CHECKING:
-    pass
 
 QUARANTINE_VARS = (
     "GIT_OBJECT_DIRECTORY",
@@ -46,11 +43,15 @@ def main(
     stdin: TextIO | None = None,
     stderr: TextIO | None = None,
     environ: Mapping[str, str] | None = None,
+    ancestors: Ancestry = ancestry,
 ) -> int:
-    """Run the pre-receive check; `argv` excludes `gitward hook pre-receive`. Never raises."""
+    """Run the pre-receive check; `argv` excludes `gitward hook pre-receive`. Never raises.
+
+    `ancestors` lists the argv of the hook's ancestor processes (tests pass their own): a name
+    for a local push needs the `git push` that started receive-pack among them."""
     env = os.environ if environ is None else environ
     err = stderr if stderr is not None else sys.stderr
-    attempt = Attempt(env, time.monotonic(), datetime.now(UTC))
+    attempt = Attempt(env, time.monotonic(), datetime.now(UTC), ancestors)
     try:
         with backstop(DEFAULT_BUDGET) as rearm:
             config = _config_option(list(argv or []))
@@ -100,7 +101,7 @@ def _run(attempt: Attempt, text: str, err: TextIO, rearm: Rearm) -> int:
     left = max(attempt.budget - (time.monotonic() - attempt.started), 1e-6)
     rearm(left + BACKSTOP_MARGIN)
     deadline = Deadline(left)
-    origin = attempt.origin = detect(env, attempt.git_dir)
+    origin = attempt.origin = attempt.detect()
     overrides = {k: env[k] for k in QUARANTINE_VARS if k in env}
     with Repo(attempt.git_dir, overrides, deadline) as repo:
         push = facts.gather(

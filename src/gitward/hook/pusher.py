@@ -1,40 +1,108 @@
-"""Who is pushing, to which repository, with which push options: read from the environment.
+"""Who is pushing, to which repository, with which push options.
 
-git itself does not know who pushes; the server in front of it does, and tells the hook
-through environment variables. One detector per front end, tried in the order of `DETECTORS`;
-the first whose marker variables are present decides, even when it says "anonymous" (falling
+git itself does not know who pushes; the server in front of it does. A name counts only when it
+comes from something that authenticated the pusher; when gitward cannot tell, the pusher is
+anonymous (and rules that need a name refuse). One detector per front end, tried in the order of
+`DETECTORS`; the first that recognises the push decides, even when it says "anonymous" (falling
 through would, for example, name Gitea's service account `git` as the pusher).
 
 - Gitea and Forgejo (Forgejo kept the GITEA_* names): GITEA_PUSHER_NAME, GITEA_PUSHER_ID,
   GITEA_PUSHER_EMAIL, GITEA_REPO_USER_NAME, GITEA_REPO_NAME.
 - GitHub Enterprise Server: GITHUB_USER_LOGIN, GITHUB_REPO_NAME, GITHUB_VIA.
 - GitLab: GL_USERNAME, GL_ID, GL_PROJECT_PATH.   Gitolite: GL_USER, GL_REPO.
-- git http-backend (CGI): REMOTE_USER when the web server authenticated the user, else anonymous.
-- git daemon (sets REMOTE_ADDR, authenticates nobody): anonymous.
-- plain SSH (SSH_CONNECTION / SSH_CLIENT): the account sshd logged in (USER).
-- otherwise a local push (file:// or a path): the local login user, source "local".
+  The forges set these after authenticating the user, and a pusher cannot set variables in the
+  hook's environment. They come before the process evidence below because forges push on the
+  server themselves: a merge in Gitea's web UI is a local `git push` naming the user who clicked.
+- git http-backend (CGI, GATEWAY_INTERFACE): REMOTE_USER when the web server authenticated the
+  user, else anonymous.
+- git daemon authenticates nobody: anonymous. The listening daemon exports REMOTE_ADDR, but
+  `git daemon --inetd` (inetd, systemd socket activation, `ext::`) sets nothing, and its hook
+  inherits whatever environment the daemon was started with (USER, even SSH_CONNECTION). So a
+  `git daemon` among the hook's ancestor processes decides too.
+- local push (file:// or a path): the account the hook runs as, which is the pusher's own, but
+  only with positive evidence: the nearest recognised ancestor is the `git push` (or `git
+  send-pack`) whose receive-pack runs the hook.
+- plain SSH (SSH_CONNECTION / SSH_CLIENT, set by sshd): the account the hook runs as, the one sshd
+  logged in.
+- anything else: anonymous, source "unknown".
 
-Trust: these variables are only as trustworthy as the server that sets them. A local user who
-can run `git push /srv/repo.git` can also set any variable (and write the repository directly),
-so identities matter for SSH and forge set-ups, where the pusher does not control the hook's
-environment.
+Names for SSH and local pushes come from the process's user id, never from USER or LOGNAME, which
+whoever starts a process can set. A local user can still set any variable above and push by path
+(or write the repository directly): on a shared machine, local identities are advisory.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import pwd
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from gitward.model import Origin, Pusher
 
 # git caps push options by size, not count; a hook still should not trust a number from outside.
 MAX_PUSH_OPTIONS = 100
-
+# How far up the process tree to look: receive-pack's chain is a handful of processes deep.
+MAX_ANCESTORS = 32
 
 Env = Mapping[str, str]
-Detector = Callable[[Env], Origin | None]
+# What the hook's ancestor processes show about the transport ("git-daemon", "local" or None),
+# read on first use: most forge pushes never need it.
+Via = Callable[[], str | None]
+Detector = Callable[[Env, Via], Origin | None]
+Ancestry = Callable[[], Iterable[Sequence[str]]]
+
+# An ancestor's program (its argv[0]'s file name; `git-<command>` for `git <command>`) -> what it
+# says about the push. `git daemon` runs the program `git-daemon`, which runs `git receive-pack`.
+PROGRAMS = {"git-daemon": "git-daemon", "git-push": "local", "git-send-pack": "local"}
+# git's own options that take their value as the next argument (`git -C dir push ...`).
+_GIT_VALUE_OPTIONS = frozenset(
+    {"-c", "-C", "--git-dir", "--work-tree", "--namespace", "--config-env", "--super-prefix"}
+)
+
+
+def ancestry() -> Iterator[list[str]]:
+    """The argv of each of this process's ancestors, nearest first, from /proc (Linux); stops
+    where /proc cannot tell (no /proc, a hidden or vanished process)."""
+    pid = os.getppid()
+    for _ in range(MAX_ANCESTORS):
+        if pid <= 0:
+            return
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+            stat = Path(f"/proc/{pid}/stat").read_bytes()
+            parent = int(stat.rpartition(b")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            return
+        args = cmdline.removesuffix(b"\0").split(b"\0")
+        yield [a.decode("utf-8", "surrogateescape") for a in args]
+        pid = parent
+
+
+def program(argv: Sequence[str]) -> str:
+    """`git-push` for `git -c x=y push ...` or `/usr/lib/git-core/git-push ...`; else argv[0]'s
+    file name."""
+    name = argv[0].rpartition("/")[2] if argv else ""
+    if name != "git":
+        return name
+    rest = iter(argv[1:])
+    for arg in rest:
+        if arg in _GIT_VALUE_OPTIONS:
+            next(rest, None)
+        elif not arg.startswith("-"):
+            return f"git-{arg}"
+    return name
+
+
+def via(ancestors: Iterable[Sequence[str]]) -> str | None:
+    """What the nearest recognised ancestor says (see `PROGRAMS`); None when none is."""
+    for argv in ancestors:
+        said = PROGRAMS.get(program(argv))
+        if said is not None:
+            return said
+    return None
 
 
 def _get(env: Env, key: str) -> str | None:
@@ -42,7 +110,15 @@ def _get(env: Env, key: str) -> str | None:
     return value or None
 
 
-def _gitea(env: Env) -> Origin | None:
+def _account() -> str | None:
+    """The account this process runs as (for SSH, the one sshd logged in)."""
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:  # no passwd entry (a container): nobody to name
+        return None
+
+
+def _gitea(env: Env, via: Via) -> Origin | None:
     if not any(k in env for k in ("GITEA_PUSHER_NAME", "GITEA_REPO_NAME", "GITEA_PUSHER_ID")):
         return None
     owner, name = _get(env, "GITEA_REPO_USER_NAME"), _get(env, "GITEA_REPO_NAME")
@@ -55,7 +131,7 @@ def _gitea(env: Env) -> Origin | None:
     return Origin(pusher, f"{owner}/{name}" if owner and name else name)
 
 
-def _github(env: Env) -> Origin | None:
+def _github(env: Env, via: Via) -> Origin | None:
     if not any(k in env for k in ("GITHUB_USER_LOGIN", "GITHUB_REPO_NAME")):
         return None
     return Origin(
@@ -63,7 +139,7 @@ def _github(env: Env) -> Origin | None:
     )
 
 
-def _gitlab(env: Env) -> Origin | None:
+def _gitlab(env: Env, via: Via) -> Origin | None:
     if not any(k in env for k in ("GL_USERNAME", "GL_ID", "GL_PROJECT_PATH")):
         return None
     return Origin(
@@ -72,43 +148,35 @@ def _gitlab(env: Env) -> Origin | None:
     )
 
 
-def _gitolite(env: Env) -> Origin | None:
+def _gitolite(env: Env, via: Via) -> Origin | None:
     if "GL_USER" not in env:
         return None
     return Origin(Pusher(_get(env, "GL_USER"), "gitolite"), _get(env, "GL_REPO"))
 
 
-def _http(env: Env) -> Origin | None:
+def _http(env: Env, via: Via) -> Origin | None:
     if "GATEWAY_INTERFACE" not in env:
         return None
     return Origin(Pusher(_get(env, "REMOTE_USER"), "http"))
 
 
-def _daemon(env: Env) -> Origin | None:
-    # git daemon exports REMOTE_ADDR to receive-pack and authenticates nobody.
-    if "REMOTE_ADDR" not in env:
+def _daemon(env: Env, via: Via) -> Origin | None:
+    if "REMOTE_ADDR" not in env and via() != "git-daemon":
         return None
     return Origin(Pusher(None, "git-daemon"))
 
 
-def _login(env: Env) -> str | None:
-    name = _get(env, "USER") or _get(env, "LOGNAME")
-    if name:
-        return name
-    try:
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:
+def _local(env: Env, via: Via) -> Origin | None:
+    # Before SSH: a user logged in over SSH who pushes by path has SSH_CONNECTION set too.
+    if via() != "local":
         return None
+    return Origin(Pusher(_account(), "local"))
 
 
-def _ssh(env: Env) -> Origin | None:
+def _ssh(env: Env, via: Via) -> Origin | None:
     if "SSH_CONNECTION" not in env and "SSH_CLIENT" not in env:
         return None
-    return Origin(Pusher(_login(env), "ssh"))
-
-
-def _local(env: Env) -> Origin | None:
-    return Origin(Pusher(_login(env), "local"))
+    return Origin(Pusher(_account(), "ssh"))
 
 
 DETECTORS: dict[str, Detector] = {
@@ -118,15 +186,18 @@ DETECTORS: dict[str, Detector] = {
     "gitolite": _gitolite,
     "http": _http,
     "git-daemon": _daemon,
-    "ssh": _ssh,
     "local": _local,
+    "ssh": _ssh,
 }
 
 
-def detect(env: Env, git_dir: Path | None = None) -> Origin:
-    """The first detector that recognises `env`; repository defaults to `git_dir`'s path."""
+def detect(env: Env, git_dir: Path | None = None, ancestors: Ancestry = ancestry) -> Origin:
+    """The first detector that recognises the push, else an anonymous pusher of source
+    "unknown"; repository defaults to `git_dir`'s path. `ancestors` gives the argv of the
+    hook's ancestor processes, nearest first (tests pass their own)."""
+    seen = functools.cache(lambda: via(ancestors()))
     for detector in DETECTORS.values():
-        origin = detector(env)
+        origin = detector(env, seen)
         if origin is not None:
             if origin.repository is None and git_dir is not None:
                 return Origin(origin.pusher, str(git_dir))
