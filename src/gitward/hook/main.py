@@ -17,6 +17,7 @@ process when even that could not (`hook.watchdog`).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -39,6 +40,11 @@ QUARANTINE_VARS = (
     "GIT_ALTERNATE_OBJECT_DIRECTORIES",
     "GIT_QUARANTINE_PATH",
 )
+USAGE = """\
+usage: gitward hook pre-receive [--config PATH]
+git runs this hook with GIT_DIR set and the pushed ref updates on stdin ("OLD NEW REF" lines).
+Run by hand it judges nothing and writes nothing; to check commits, use `gitward check`.
+"""
 
 
 def main(
@@ -58,6 +64,13 @@ def main(
     is doing (never in a test's process)."""
     env = os.environ if environ is None else environ
     err = stderr if stderr is not None else sys.stderr
+    why = _by_hand(argv or (), env, stdin)
+    if why is not None:
+        # Exit 2 before anything else: a failed run would leave its logs in the current
+        # directory (the fallback for an unknown $GIT_DIR).
+        with contextlib.suppress(Exception):  # the exit code still says it
+            err.write(f"gitward: not run by git ({why})\n{USAGE}" if why else USAGE)
+        return 2
     attempt = Attempt(env, time.monotonic(), datetime.now(UTC), ancestors)
     if watchdog:
         arm(attempt)
@@ -72,6 +85,21 @@ def main(
         attempt.code = 1
         fail(attempt, exc, err)
         return 1
+
+
+def _by_hand(args: Sequence[str], env: Mapping[str, str], stdin: TextIO | None) -> str | None:
+    """Why this run is not git's ("" for --help), or None when it looks like git's."""
+    if "--help" in args or "-h" in args:
+        return ""
+    if "GIT_DIR" not in env:  # git sets it for every hook
+        return "GIT_DIR is not set"
+    source = stdin if stdin is not None else sys.stdin
+    try:
+        if source is not None and source.isatty():  # git gives hooks a pipe
+            return "stdin is a terminal"
+    except ValueError:  # closed: reading it fails below, and refuses
+        pass
+    return None
 
 
 def _config_option(argv: list[str]) -> str | None:
