@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from gitward.hook.pusher import DETECTORS, MAX_ANCESTORS, detect, program, push_options
+from gitward.hook.ancestry import MAX_ANCESTORS, program
+from gitward.hook.pusher import DETECTORS, detect, push_options
 from gitward.model import Pusher
 
 REPO = Path("/srv/git/team/app.git")
@@ -169,7 +170,8 @@ def test_program(argv: list[str], name: str) -> None:
 def test_ancestry_reads_the_process_tree() -> None:
     # A real child reports its own ancestors: the nearest is this Python, running pytest.
     probe = (
-        "import json; from gitward.hook.pusher import ancestry; print(json.dumps(list(ancestry())))"
+        "import json; from gitward.hook.ancestry import ancestry; "
+        "print(json.dumps(list(ancestry())))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitward.audit.record import audit_record
-from gitward.hook.pusher import Ancestry, ancestry, detect
+from gitward.hook.ancestry import Ancestry, ancestry
+from gitward.hook.pusher import detect
 from gitward.model import Origin, RefUpdate, Verdict
 
 if TYPE_CHECKING:

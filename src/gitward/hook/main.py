@@ -27,10 +27,11 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from gitward.errors import BadInput
+from gitward.hook.ancestry import Ancestry, ancestry
 from gitward.hook.attempt import DEFAULT_BUDGET, Attempt
 from gitward.hook.backstop import BACKSTOP_MARGIN, Rearm, backstop
 from gitward.hook.fail import fail
-from gitward.hook.pusher import Ancestry, ancestry, push_options
+from gitward.hook.pusher import push_options
 from gitward.hook.watchdog import arm
 from gitward.model import RefUpdate
 from gitward.report import render as report

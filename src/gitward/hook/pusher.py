@@ -18,7 +18,7 @@ through would, for example, name Gitea's service account `git` as the pusher).
 - git daemon authenticates nobody: anonymous. The listening daemon exports REMOTE_ADDR, but
   `git daemon --inetd` (inetd, systemd socket activation, `ext::`) sets nothing, and its hook
   inherits whatever environment the daemon was started with (USER, even SSH_CONNECTION). So a
-  `git daemon` among the hook's ancestor processes decides too.
+  `git daemon` among the hook's ancestor processes (`hook.ancestry`) decides too.
 - local push (file:// or a path): the account the hook runs as, which is the pusher's own, but
   only with positive evidence: the nearest recognised ancestor is the `git push` (or `git
   send-pack`) whose receive-pack runs the hook.
@@ -36,73 +36,20 @@ from __future__ import annotations
 import functools
 import os
 import pwd
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from gitward.hook.ancestry import Ancestry, ancestry, transport
 from gitward.model import Origin, Pusher
 
 # git caps push options by size, not count; a hook still should not trust a number from outside.
 MAX_PUSH_OPTIONS = 100
-# How far up the process tree to look: receive-pack's chain is a handful of processes deep.
-MAX_ANCESTORS = 32
 
 Env = Mapping[str, str]
 # What the hook's ancestor processes show about the transport ("git-daemon", "local" or None),
 # read on first use: most forge pushes never need it.
 Via = Callable[[], str | None]
 Detector = Callable[[Env, Via], Origin | None]
-Ancestry = Callable[[], Iterable[Sequence[str]]]
-
-# An ancestor's program (its argv[0]'s file name; `git-<command>` for `git <command>`) -> what it
-# says about the push. `git daemon` runs the program `git-daemon`, which runs `git receive-pack`.
-PROGRAMS = {"git-daemon": "git-daemon", "git-push": "local", "git-send-pack": "local"}
-# git's own options that take their value as the next argument (`git -C dir push ...`).
-_GIT_VALUE_OPTIONS = frozenset(
-    {"-c", "-C", "--git-dir", "--work-tree", "--namespace", "--config-env", "--super-prefix"}
-)
-
-
-def ancestry() -> Iterator[list[str]]:
-    """The argv of each of this process's ancestors, nearest first, from /proc (Linux); stops
-    where /proc cannot tell (no /proc, a hidden or vanished process)."""
-    pid = os.getppid()
-    for _ in range(MAX_ANCESTORS):
-        if pid <= 0:
-            return
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-            stat = Path(f"/proc/{pid}/stat").read_bytes()
-            parent = int(stat.rpartition(b")")[2].split()[1])
-        except (OSError, ValueError, IndexError):
-            return
-        args = cmdline.removesuffix(b"\0").split(b"\0")
-        yield [a.decode("utf-8", "surrogateescape") for a in args]
-        pid = parent
-
-
-def program(argv: Sequence[str]) -> str:
-    """`git-push` for `git -c x=y push ...` or `/usr/lib/git-core/git-push ...`; else argv[0]'s
-    file name."""
-    name = argv[0].rpartition("/")[2] if argv else ""
-    if name != "git":
-        return name
-    rest = iter(argv[1:])
-    for arg in rest:
-        if arg in _GIT_VALUE_OPTIONS:
-            next(rest, None)
-        elif not arg.startswith("-"):
-            return f"git-{arg}"
-    return name
-
-
-def via(ancestors: Iterable[Sequence[str]]) -> str | None:
-    """What the nearest recognised ancestor says (see `PROGRAMS`); None when none is."""
-    for argv in ancestors:
-        said = PROGRAMS.get(program(argv))
-        if said is not None:
-            return said
-    return None
 
 
 def _get(env: Env, key: str) -> str | None:
@@ -195,7 +142,7 @@ def detect(env: Env, git_dir: Path | None = None, ancestors: Ancestry = ancestry
     """The first detector that recognises the push, else an anonymous pusher of source
     "unknown"; repository defaults to `git_dir`'s path. `ancestors` gives the argv of the
     hook's ancestor processes, nearest first (tests pass their own)."""
-    seen = functools.cache(lambda: via(ancestors()))
+    seen = functools.cache(lambda: transport(ancestors()))
     for detector in DETECTORS.values():
         origin = detector(env, seen)
         if origin is not None:
