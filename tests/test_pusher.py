@@ -103,6 +103,22 @@ def tree(*chains: list[list[str]]) -> Callable[[], list[list[str]]]:
             Pusher(None, "git-daemon"),
             str(REPO),
         ),
+        # No /proc: the listening daemon's variable still tells.
+        ({"REMOTE_ADDR": "127.0.0.1", "USER": "git"}, [], Pusher(None, "git-daemon"), str(REPO)),
+        # A daemon started where identity variables were set passes them on: they are not the
+        # pusher's, whichever front end they name.
+        (
+            {"GATEWAY_INTERFACE": "CGI/1.1", "REMOTE_USER": "admin", "REMOTE_ADDR": "::1"},
+            DAEMON,
+            Pusher(None, "git-daemon"),
+            str(REPO),
+        ),
+        (
+            {"GITEA_PUSHER_NAME": "admin", "GITEA_REPO_NAME": "app", "GL_USER": "admin"},
+            EXT_INETD,
+            Pusher(None, "git-daemon"),
+            str(REPO),
+        ),
         # The listening daemon without its variable, and `git daemon --inetd` (no variables at
         # all), even when started from an SSH session whose variables it passes on.
         ({"USER": "git"}, DAEMON, Pusher(None, "git-daemon"), str(REPO)),

@@ -6,19 +6,21 @@ anonymous (and rules that need a name refuse). One detector per front end, tried
 `DETECTORS`; the first that recognises the push decides, even when it says "anonymous" (falling
 through would, for example, name Gitea's service account `git` as the pusher).
 
+- git daemon authenticates nobody: anonymous. First, whatever the variables say: `git daemon
+  --inetd` (inetd, systemd socket activation, `ext::`) sets none, and its hook inherits the
+  environment the daemon was started with (USER, SSH_CONNECTION, anything). So a `git daemon`
+  among the hook's ancestor processes (`hook.ancestry`) decides; without /proc, the REMOTE_ADDR
+  the listening daemon exports does (after http-backend, which sets it too).
 - Gitea and Forgejo (Forgejo kept the GITEA_* names): GITEA_PUSHER_NAME, GITEA_PUSHER_ID,
   GITEA_PUSHER_EMAIL, GITEA_REPO_USER_NAME, GITEA_REPO_NAME.
 - GitHub Enterprise Server: GITHUB_USER_LOGIN, GITHUB_REPO_NAME, GITHUB_VIA.
 - GitLab: GL_USERNAME, GL_ID, GL_PROJECT_PATH.   Gitolite: GL_USER, GL_REPO.
   The forges set these after authenticating the user, and a pusher cannot set variables in the
-  hook's environment. They come before the process evidence below because forges push on the
-  server themselves: a merge in Gitea's web UI is a local `git push` naming the user who clicked.
+  hook's environment. They come before a local `git push` among the ancestors because forges
+  push on the server themselves: a merge in Gitea's web UI is a local `git push` naming the
+  user who clicked.
 - git http-backend (CGI, GATEWAY_INTERFACE): REMOTE_USER when the web server authenticated the
   user, else anonymous.
-- git daemon authenticates nobody: anonymous. The listening daemon exports REMOTE_ADDR, but
-  `git daemon --inetd` (inetd, systemd socket activation, `ext::`) sets nothing, and its hook
-  inherits whatever environment the daemon was started with (USER, even SSH_CONNECTION). So a
-  `git daemon` among the hook's ancestor processes (`hook.ancestry`) decides too.
 - local push (file:// or a path): the account the hook runs as, which is the pusher's own, but
   only with positive evidence: the nearest recognised ancestor is the `git push` (or `git
   send-pack`) whose receive-pack runs the hook.
@@ -47,7 +49,7 @@ MAX_PUSH_OPTIONS = 100
 
 Env = Mapping[str, str]
 # What the hook's ancestor processes show about the transport ("git-daemon", "local" or None),
-# read on first use: most forge pushes never need it.
+# read once, on first use.
 Via = Callable[[], str | None]
 Detector = Callable[[Env, Via], Origin | None]
 
@@ -108,7 +110,13 @@ def _http(env: Env, via: Via) -> Origin | None:
 
 
 def _daemon(env: Env, via: Via) -> Origin | None:
-    if "REMOTE_ADDR" not in env and via() != "git-daemon":
+    if via() != "git-daemon":
+        return None
+    return Origin(Pusher(None, "git-daemon"))
+
+
+def _daemon_address(env: Env, via: Via) -> Origin | None:
+    if "REMOTE_ADDR" not in env:
         return None
     return Origin(Pusher(None, "git-daemon"))
 
@@ -127,12 +135,13 @@ def _ssh(env: Env, via: Via) -> Origin | None:
 
 
 DETECTORS: dict[str, Detector] = {
+    "git-daemon": _daemon,
     "gitea": _gitea,
     "github-enterprise": _github,
     "gitlab": _gitlab,
     "gitolite": _gitolite,
     "http": _http,
-    "git-daemon": _daemon,
+    "git-daemon-address": _daemon_address,
     "local": _local,
     "ssh": _ssh,
 }
