@@ -213,13 +213,12 @@ def test_sha256_repository(tmp_path: Path, gnupghome: Path, config: Path, kind: 
     signed = client.commit("signed", sign=(kind, "alice"))
     assert len(signed) == 64
     assert "gpgsig-sha256 " in client.git("cat-file", "commit", signed)
-    local = {"USER": "alice"}
-    result = client.push(server, "HEAD:refs/heads/main", env=local)
+    result = client.push(server, "HEAD:refs/heads/net")
     assert result.ok, result.text
     assert audit(config)[-1]["ref_updates"] == [
-        {"ref": "refs/heads/main", "old": "0" * 64, "new": signed}
+        {"ref": "refs/heads/net", "old": "0" * 64, "new": signed}
     ]
     unsigned = client.commit("unsigned")
-    result = client.push(server, "HEAD:refs/heads/main", env=local)
+    result = client.push(server, "HEAD:refs/heads/net")
     assert not result.ok
     assert f"gitward:   protect-main/signature on {unsigned[:10]}" in result.gitward, result.text

@@ -68,6 +68,8 @@ def run_hook(tmp_path: Path, gnupghome: Path) -> dict[str, object]:
     work = gwrepo.init(tmp_path / "work", bare=False)
     gwkeys.signed_commit(work, gnupghome, "ssh", "alice", "JIRA-1: fine\n")
     oid = gwrepo.git(work, "rev-parse", "HEAD").strip()
+    # No ref may hold the commit, or the hook finds nothing new and verifies nothing.
+    gwrepo.git(work, "update-ref", "-d", "refs/heads/main")
     git_dir = str(work / ".git")
     env = {**os.environ, "GIT_DIR": git_dir, "GITWARD_CONFIG": str(config), "USER": "tester"}
     proc = subprocess.run(
@@ -78,6 +80,7 @@ def run_hook(tmp_path: Path, gnupghome: Path) -> dict[str, object]:
         env=env,
         check=True,
     )
+    assert "push accepted (1 new commit checked)" in proc.stderr, proc.stderr
     result: dict[str, object] = json.loads(proc.stdout)
     return result
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import pwd
 import sys
 import time
 from pathlib import Path
@@ -18,6 +20,8 @@ from gwpush import Signer, hide_in_process, write_config
 from gitward.hook import main as hook
 
 ZERO = "0" * 40
+# The processes above a hook that a local `git push` started (see hook.pusher).
+LOCAL_PUSH = (("git-receive-pack", "/srv/app.git"), ("git", "push", "/srv/app.git", "main"))
 POLICY = """\
 version: 1
 settings:
@@ -48,7 +52,8 @@ def make_config(tmp_path: Path, timeout: float = 10) -> Path:
 def run(repo: Path, config: Path | None, lines: str, **env: str) -> tuple[int, str]:
     err = io.StringIO()
     argv = ["--config", str(config)] if config else []
-    code = hook.main(argv, io.StringIO(lines), err, {"GIT_DIR": str(repo), "USER": "tester", **env})
+    environ = {"GIT_DIR": str(repo), "USER": "tester", **env}
+    code = hook.main(argv, io.StringIO(lines), err, environ, lambda: LOCAL_PUSH)
     return code, err.getvalue()
 
 
@@ -71,7 +76,8 @@ def test_accepted_push_exits_0_and_is_audited(tmp_path: Path, repo: Path) -> Non
     (record,) = records(config)
     assert record["verdict"] == "accepted"
     assert record["event"] == "push"
-    assert record["pusher"] == {"name": "tester", "source": "local", "id": None}
+    account = pwd.getpwuid(os.geteuid()).pw_name  # the account pushing, not $USER
+    assert record["pusher"] == {"name": account, "source": "local", "id": None}
     assert record["repository"] == str(repo)
     assert isinstance(record["duration_ms"], int)
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -248,10 +249,12 @@ class Client:
         env: Mapping[str, str] | None = None,
         force: bool = False,
         receive_pack: str | None = None,
+        timeout: float = 60,
     ) -> Pushed:
-        """`git push` to `url` (a bare repository path means file://); never raises.
-        `receive_pack`: the server's command instead of `git-receive-pack` (a shell command
-        for a local url, e.g. `GIT_NAMESPACE=ns git-receive-pack`)."""
+        """`git push` to `url` (a bare repository path means file://); raises only
+        subprocess.TimeoutExpired, after `timeout` seconds. `receive_pack`: the server's
+        command instead of `git-receive-pack` (a shell command for a local url, e.g.
+        `GIT_NAMESPACE=ns git-receive-pack`)."""
         target = f"file://{url}" if isinstance(url, Path) else url
         args = ["git", "push", "--porcelain"]
         args += [f"--receive-pack={receive_pack}"] if receive_pack else []
@@ -263,7 +266,7 @@ class Client:
             capture_output=True,
             env=self.env(env),
             check=False,
-            timeout=60,
+            timeout=timeout,
         )
         return Pushed(proc.returncode, proc.stderr)
 
@@ -286,6 +289,42 @@ def python_without(module: str, directory: Path) -> dict[str, str]:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / f"{module}.py").write_text(f"raise ImportError('{module} hidden by the test')\n")
     return {"PYTHONPATH": str(directory)}
+
+
+def python_at_start(code: str, directory: Path) -> dict[str, str]:
+    """Environment additions that make the hook's Python run `code` first (a `sitecustomize`
+    module on PYTHONPATH), e.g. to put it in a state a test cannot reach from outside."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "sitecustomize.py").write_text(code)
+    return {"PYTHONPATH": str(directory)}
+
+
+@contextmanager
+def flocked(path: Path) -> Iterator[None]:
+    """Until the block ends, another process holds an exclusive flock on `path` (created if
+    missing), as a stuck concurrent writer of the audit log would."""
+    holder = (
+        "import fcntl, sys\n"
+        "f = open(sys.argv[1], 'a')\n"
+        "fcntl.flock(f, fcntl.LOCK_EX)\n"
+        "print('locked', flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", holder, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        if proc.stdout.readline() != "locked\n":
+            raise RuntimeError(f"could not lock {path}")
+        yield
+    finally:
+        proc.stdin.close()  # the holder's read ends: it exits, releasing the lock
+        proc.wait(timeout=30)
+        proc.stdout.close()
 
 
 def hide_in_process(monkeypatch: pytest.MonkeyPatch, package: str, *importers: str) -> None:

@@ -4,6 +4,11 @@ Each record is written with ONE write(2) on a descriptor opened with O_APPEND, u
 exclusive flock, then fsynced: O_APPEND alone keeps small writes from interleaving on local
 file systems, the lock also covers partial writes and NFS-like file systems, and fsync makes an
 accepted push's record survive a crash.
+
+A push must not wait on the log for longer than its time budget: given a `Deadline`, the lock is
+polled and given up when the deadline passes (a writer stuck while holding it would otherwise
+keep every push waiting), and the log is opened without blocking (a FIFO in its place fails at
+once instead of waiting for a reader).
 """
 
 from __future__ import annotations
@@ -12,10 +17,18 @@ import fcntl
 import getpass
 import json
 import os
+import stat
+import time
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gitward.deadline import Deadline
+
+LOCK_POLL = 0.01  # seconds between tries for a lock another process holds
 
 
 def now() -> str:
@@ -63,13 +76,18 @@ def encode(record: Mapping[str, object]) -> bytes:
     return (text + "\n").encode("ascii")
 
 
-def append(path: Path, record: Mapping[str, object]) -> None:
-    """Append `record` as one JSON line; creates the parent directory. Raises OSError."""
+def append(path: Path, record: Mapping[str, object], deadline: Deadline | None = None) -> None:
+    """Append `record` as one JSON line; creates the parent directory. Raises OSError (also when
+    `path` is not a regular file), or BudgetExceeded when `deadline` passes while another process
+    holds the lock; without a deadline, waits for the lock as long as it takes."""
     line = encode(record)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK
+    fd = os.open(path, flags, 0o640)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path}: an audit log must be a regular file")
+        _lock(fd, deadline)
         view = memoryview(line)
         while view:  # a single write() normally; loop only if the kernel writes part of it
             written = os.write(fd, view)
@@ -77,3 +95,16 @@ def append(path: Path, record: Mapping[str, object]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def _lock(fd: int, deadline: Deadline | None) -> None:
+    if deadline is None or deadline.timeout() is None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            deadline.check("waiting for the audit log's lock, which another process holds")
+            time.sleep(min(LOCK_POLL, deadline.remaining()))

@@ -1,9 +1,11 @@
 """`gitward doctor [--config PATH] [REPO.git ...]`: is this server ready to enforce the policy?
 
-One line per check, `OK` or `FAIL` plus what to do; exit 1 when anything failed. Checks: gpg
-and ssh-keygen present (their versions), the in-process verifiers importable, the policy loads,
-the audit log's folder writable, each repository's hook installed, executable and pointing at
-an existing gitward and policy, and which pusher identity the current environment yields.
+One line per check, `OK` or `FAIL` plus what to do; exit 1 when anything failed. Checks: git
+present (its version; the hook runs it on every push), the in-process verifiers importable, the
+policy loads, the audit log's folder writable, each repository's hook installed, executable and
+pointing at an existing gitward and policy, and which pusher identity the current environment
+yields. gpg and ssh-keygen are not checked: gitward verifies signatures in process and never
+runs them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from gitward.cli.install_cmd import Shim, parse_shim
 from gitward.errors import GitwardError
 from gitward.hook.pusher import detect
 
-HELP = "check gpg, ssh-keygen, verifiers, the policy, hook files and permissions"
+HELP = "check git, the verifiers, the policy, hook files and permissions"
 
 
 class Check(NamedTuple):
@@ -49,8 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def all_checks(config: str | None, repos: list[Path]) -> Iterator[Check]:
-    yield _tool("gpg", ["gpg", "--version"], "install gnupg (apt-get install gnupg)")
-    yield _tool("ssh-keygen", ["ssh", "-V"], "install openssh-client", exe="ssh-keygen")
+    yield _git()
     for module, dist in (("pysequoia", "pysequoia"), ("cryptography", "cryptography")):
         yield _library(module, dist)
     yield from _config(config)
@@ -59,16 +60,18 @@ def all_checks(config: str | None, repos: list[Path]) -> Iterator[Check]:
     yield _identity()
 
 
-def _tool(name: str, argv: list[str], fix: str, exe: str | None = None) -> Check:
-    if shutil.which(exe or argv[0]) is None:
-        return Check(name, False, "not found on PATH", fix)
+def _git() -> Check:
+    if shutil.which("git") is None:
+        return Check("git", False, "not found on PATH", "install git (apt-get install git)")
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
+        proc = subprocess.run(
+            ["git", "--version"], capture_output=True, text=True, timeout=10, check=False
+        )
         out = (proc.stdout or proc.stderr).strip().splitlines()
         version = out[0] if out else "version unknown"
     except (OSError, subprocess.SubprocessError):
         version = "present (version unknown)"
-    return Check(name, True, version)
+    return Check("git", True, version)
 
 
 def _library(module: str, dist: str) -> Check:
@@ -137,12 +140,16 @@ def _hook(repo: Path) -> Check:
 
 
 def _git_config(repo: Path, key: str) -> str:
-    proc = subprocess.run(
-        ["git", "--git-dir", str(repo), "config", "--get", key],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        proc = subprocess.run(
+            ["git", "--git-dir", str(repo), "config", "--get", key],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):  # no git: its own check says so
+        return ""
     return proc.stdout.strip()
 
 

@@ -95,7 +95,11 @@ def locate(path: str | Path | None = None) -> Located:
 
 def load(path: str | Path | None = None, now: datetime | None = None) -> LoadedConfig:
     """Load the policy and its signers; raises ConfigError listing every problem."""
-    located = locate(path)
+    return load_located(locate(path), now)
+
+
+def load_located(located: Located, now: datetime | None = None) -> LoadedConfig:
+    """`load` for a policy already read by `locate` (the hook keeps it for its failure path)."""
     result = signers_file.load_dir(located.signers_dir, now or datetime.now(UTC))
     problems = [*located.problems, *reference_problems(located, result.signers)]
     problems += result.problems

@@ -3,14 +3,20 @@
 Whatever went wrong (policy unreadable, verifier missing, object unreadable, time budget
 exceeded, a bug), the pusher gets ONE line naming the kind of failure and never a traceback.
 The traceback goes to the admin's error log `gitward-errors.log` next to the audit log, which
-gets an "error" line. When the policy cannot be read at all (so the audit log's place is
-unknown), both go to $GITWARD_LOG_DIR, else to the repository's directory ($GIT_DIR), the audit
-line as `gitward-audit.jsonl`. Every step is best effort: logging never turns a refusal into a
-crash.
+gets an "error" line. When the policy's settings are unknown (so is the audit log's place),
+both go to $GITWARD_LOG_DIR, else to the repository's directory ($GIT_DIR), the audit line as
+`gitward-audit.jsonl`. Every step is best effort: logging never turns a refusal into a crash.
+
+Bounded, like the rest of the run: the policy is never read again (what was read is in the
+`Attempt`; the read may be what hung), files are opened without blocking, and the audit log's
+lock is waited for until `LOG_GRACE` after the budget at most. The pusher has the refusal line
+before any of it.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -23,6 +29,8 @@ if TYPE_CHECKING:
 
 ERROR_LOG = "gitward-errors.log"
 FALLBACK_AUDIT = "gitward-audit.jsonl"
+# How long after the budget the logs may take (a locked audit log): the push is already refused.
+LOG_GRACE = 0.5
 
 # What the pusher is told, by exception type (most specific first along the MRO).
 WHAT: dict[type[BaseException], str] = {
@@ -49,11 +57,12 @@ def describe(exc: BaseException, budget: float) -> str:
 def fail(attempt: Attempt, exc: BaseException, err: TextIO) -> None:
     """Refuse with one line; log the traceback and an "error" audit line (best effort)."""
     what = describe(exc, attempt.budget)
-    try:
-        err.write(report.refusal_line(what) + "\n")
-        err.flush()
-    except Exception:  # noqa: S110  # nowhere left to tell; git still sees exit 1
-        pass
+    if attempt.speak():
+        try:
+            err.write(report.refusal_line(what) + "\n")
+            err.flush()
+        except Exception:  # noqa: S110  # nowhere left to tell; git still sees exit 1
+            pass
     folder, audit_path = _log_places(attempt)
     import traceback  # noqa: PLC0415  # only failures need it (~2.5 ms at start-up)
 
@@ -61,31 +70,39 @@ def fail(attempt: Attempt, exc: BaseException, err: TextIO) -> None:
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with (folder / ERROR_LOG).open("a", encoding="utf-8", errors="backslashreplace") as log:
-            log.write(f"--- {stamp} {attempt.git_dir}: push refused: {what}\n{details}")
+        text = f"--- {stamp} {attempt.git_dir}: push refused: {what}\n{details}"
+        _append(folder / ERROR_LOG, text.encode("utf-8", "backslashreplace"))
     except Exception:  # noqa: S110  # logging must never turn a refusal into a crash
         pass
     try:
         from gitward.audit import log as audit  # noqa: PLC0415  # see hook._run
+        from gitward.deadline import Deadline  # noqa: PLC0415
 
-        audit.append(audit_path, attempt.record("error", 0, None, f"{what}: {exc}"[:2000]))
+        until = Deadline(max(attempt.end + LOG_GRACE - time.monotonic(), 1e-3))
+        record = attempt.record("error", 0, None, f"{what}: {exc}"[:2000])
+        audit.append(audit_path, record, until)
     except Exception:  # noqa: S110
         pass
 
 
+def _append(path: Path, data: bytes) -> None:
+    # O_NONBLOCK: a FIFO in the log's place fails at once instead of waiting for a reader.
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK
+    fd = os.open(path, flags, 0o640)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
 def _log_places(attempt: Attempt) -> tuple[Path, Path]:
     """(folder of the error log, audit log) for a failed run: next to the configured audit
-    log when the policy loaded, or at least its settings parse; else $GITWARD_LOG_DIR, else
+    log when the policy loaded, or at least its settings parsed; else $GITWARD_LOG_DIR, else
     the repository's directory (with `FALLBACK_AUDIT` as the audit log)."""
     if attempt.loaded is not None:
         return attempt.loaded.audit_log.parent, attempt.loaded.audit_log
-    try:
-        from gitward.config import locate  # noqa: PLC0415  # see hook._run
-
-        located = locate(attempt.config)
-        if located.settings_ok:
-            return located.audit_log.parent, located.audit_log
-    except Exception:  # noqa: S110  # unreadable policy: fall back below
-        pass
+    located = attempt.located
+    if located is not None and located.settings_ok:
+        return located.audit_log.parent, located.audit_log
     folder = Path(attempt.env.get("GITWARD_LOG_DIR") or attempt.git_dir)
     return folder, folder / FALLBACK_AUDIT

@@ -8,14 +8,6 @@ gitward does not support it). Nothing here imports gnupg, GitPython, yaml, flask
 
 from __future__ import annotations
 
-import os
-
-# pysequoia's errors capture a Rust backtrace when RUST_BACKTRACE=1 is set, which makes each bad
-# signature cost ~0.7 ms instead of ~0.1 ms (a hostile push of many could eat the time budget).
-# RUST_LIB_BACKTRACE=0 keeps panics' backtraces but not errors'; an explicit setting wins.
-os.environ.setdefault("RUST_LIB_BACKTRACE", "0")
-
-# (ruff accepts imports after an os.environ change; the environment must be set first.)
 from collections.abc import Callable
 
 from gitward.errors import VerifierUnavailable
