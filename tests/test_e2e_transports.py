@@ -4,12 +4,10 @@ GITEA_* variables), and a SHA-256 repository."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import gwdaemon
 import pytest
 from gwpush import (
     Client,
@@ -17,7 +15,6 @@ from gwpush import (
     Signer,
     audit,
     bare_repo,
-    clean_env,
     init_bare,
     server_refs,
     write_config,
@@ -66,58 +63,12 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_config(tmp_path_factory.mktemp("etc"), POLICY, signers)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def start_daemon(base: Path) -> tuple[subprocess.Popen[bytes], int] | None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            "git",
-            "daemon",
-            "--reuseaddr",
-            "--export-all",
-            "--enable=receive-pack",
-            "--informative-errors",
-            f"--base-path={base}",
-            "--listen=127.0.0.1",
-            f"--port={port}",
-            str(base),
-        ],
-        env=clean_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        if proc.poll() is not None:
-            return None  # lost the race for the port: the caller tries another
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.05)
-    proc.terminate()
-    proc.wait(timeout=10)
-    return None
-
-
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """`git daemon` serving (and accepting pushes to) every repository under a folder."""
     base = tmp_path_factory.mktemp("daemon")
-    started = next((s for s in (start_daemon(base) for _ in range(3)) if s is not None), None)
-    if started is None:
-        pytest.fail("git daemon did not start listening on 127.0.0.1")
-    proc, port = started
-    try:
-        yield base, f"git://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with gwdaemon.git_daemon(base, receive_pack=True) as url:
+        yield base, url
 
 
 def served(

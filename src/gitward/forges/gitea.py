@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from gitward.forges import delivery as d
 from gitward.forges import github
+from gitward.forges import status as forge_status
 from gitward.forges.status import CommitStatus, Request
 
 TYPE = "gitea"
@@ -30,14 +31,7 @@ def parse(forge: str, event: str, payload: Mapping[str, object], delivery_id: st
 
 
 def status_request(repository: str, sha: str, status: CommitStatus) -> Request:
-    body: dict[str, object] = {
-        "state": status.state,
-        "description": status.description,
-        "context": status.context,
-    }
-    if status.target_url:
-        body["target_url"] = status.target_url
-    return Request("POST", f"/repos/{repository}/statuses/{sha}", body)
+    return forge_status.status_request(repository, sha, status, status.state)
 
 
 def statuses_request(repository: str, sha: str) -> Request:

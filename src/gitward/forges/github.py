@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gitward.forges import delivery as d
+from gitward.forges import status as forge_status
 from gitward.forges.status import CommitStatus, Request
 
 TYPE = "github"
@@ -91,15 +92,8 @@ def rerequested(
 
 
 def status_request(repository: str, sha: str, status: CommitStatus) -> Request:
-    state = "success" if status.state == "warning" else status.state
-    body: dict[str, object] = {
-        "state": state,
-        "description": status.description,
-        "context": status.context,
-    }
-    if status.target_url:
-        body["target_url"] = status.target_url
-    return Request("POST", f"/repos/{repository}/statuses/{sha}", body)
+    github_state = "success" if status.state == "warning" else status.state
+    return forge_status.status_request(repository, sha, status, github_state)
 
 
 def statuses_request(repository: str, sha: str) -> Request:

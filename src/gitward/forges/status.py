@@ -49,3 +49,16 @@ def failure(first: str, total: int) -> str:
 
 def error(reason: str) -> str:
     return describe(f"gitward could not judge: {reason}")
+
+
+def status_request(repository: str, sha: str, status: CommitStatus, state: str) -> Request:
+    """`POST /repos/{owner}/{repo}/statuses/{sha}`: the same call on GitHub and Gitea; `state`
+    is the forge's spelling of `status.state`."""
+    body: dict[str, object] = {
+        "state": state,
+        "description": status.description,
+        "context": status.context,
+    }
+    if status.target_url:
+        body["target_url"] = status.target_url
+    return Request("POST", f"/repos/{repository}/statuses/{sha}", body)
