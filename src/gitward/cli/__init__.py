@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "install": "install_cmd",
     "uninstall": "install_cmd",
     "doctor": "doctor_cmd",
+    "serve": "serve_cmd",
 }
 
 
