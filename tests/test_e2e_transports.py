@@ -144,7 +144,7 @@ def test_git_daemon_push_is_judged_and_anonymous(
     # Only alice may push to main: an anonymous pusher cannot be her.
     to_main = client.push(remote, "HEAD:refs/heads/main")
     assert not to_main.ok
-    assert "gitward:   builtin/anonymous" in to_main.gitward, to_main.text
+    assert "gitward:   gitea-main/anonymous-pusher" in to_main.gitward, to_main.text
 
 
 def test_git_daemon_unsigned_refused_and_no_bypass_for_anonymous(

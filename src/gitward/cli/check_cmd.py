@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 HELP = "evaluate the policy on existing history (no push needed)"
 # Checks that judge the act of pushing, not the commits: meaningless on existing history.
 PUSH_ONLY = frozenset(
-    {"force-push", "deletion", "creation", "pusher", "ref-name", "immutable", "anonymous",
-     "replace-refs"}
+    {"force-push", "deletion", "creation", "pusher", "ref-name", "immutable",
+     "anonymous-pusher", "replace-refs"}
 )  # fmt: skip
 
 
