@@ -137,13 +137,7 @@ def reference_problems(located: Located, signers: spec.Signers) -> list[str]:
     out: list[tuple[tuple[str | int, ...], str]] = []
     for key_path, entry in refs:
         if entry.startswith("group:") and entry[6:] not in groups:
-            out.append(
-                (
-                    key_path,
-                    f"expected a signer group that some signer in "
-                    f"{located.signers_dir} belongs to, got {entry[6:]!r}",
-                )
-            )
+            out.append((key_path, _empty_group(entry[6:], groups, located.signers_dir)))
         elif not entry.startswith("group:") and entry not in ids:
             out.append(
                 (key_path, f"expected a signer id (a file in {located.signers_dir}), got {entry!r}")
@@ -151,6 +145,23 @@ def reference_problems(located: Located, signers: spec.Signers) -> list[str]:
     if not out:
         return []
     return [located.source.problem(located.path, p, m) for p, m in out]
+
+
+def _empty_group(group: str, groups: set[str], signers_dir: Path) -> str:
+    """Why `group:<group>` names nobody. An error, not a warning: a rule whose signers are
+    nobody refuses every push it applies to, and a misspelt group must not go unnoticed."""
+    import difflib  # noqa: PLC0415  # only a broken policy pays for it (the hook loads per push)
+
+    close = difflib.get_close_matches(group, sorted(groups), n=1)
+    hint = (
+        f"did you mean {close[0]!r}?"
+        if close
+        else f"add one with `gitward signers add ... --group {group}`"
+    )
+    return (
+        f"expected a signer group with members, got {group!r}: no signer in "
+        f"{signers_dir} belongs to it ({hint})"
+    )
 
 
 def policy_schema() -> dict[str, object]:
