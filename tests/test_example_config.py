@@ -17,7 +17,7 @@ import yaml
 
 from gitward import config
 from gitward.cli import main
-from gitward.config import policy_schema, signers_file
+from gitward.config import policy_schema, published, signers_file
 from gitward.errors import ConfigError
 from gitward.policy import spec
 
@@ -45,6 +45,13 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
+@pytest.fixture
+def outside_the_test_suite(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on a real server: gitward's published test keys are refused."""
+    monkeypatch.delenv(published.TEST_SUITE_VAR, raising=False)
+
+
+@pytest.mark.usefixtures("outside_the_test_suite")
 def test_as_shipped_config_check_says_the_signer_group_has_no_members(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -80,6 +87,7 @@ def test_as_shipped_the_example_holds_no_signer_and_no_key() -> None:
     assert sorted(p.name for p in (EXAMPLE / "signers").iterdir()) == ["signer.yaml.sample"]
 
 
+@pytest.mark.usefixtures("outside_the_test_suite")
 def test_with_signers_added_config_check_is_ok(
     example: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
