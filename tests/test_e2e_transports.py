@@ -137,7 +137,7 @@ def test_git_daemon_push_is_judged_and_anonymous(
     signed = client.commit("signed", sign=("ssh", "alice"))
     accepted = client.push(remote, "HEAD:refs/heads/net")
     assert accepted.ok, accepted.text
-    assert accepted.gitward == ["gitward: push accepted (1 new commit checked)"]
+    assert accepted.gitward == ["gitward: push accepted (1 commit checked)"]
     assert server_refs(server)["refs/heads/net"] == signed
     record = audit(config)[-1]
     assert record["pusher"] == {"name": None, "source": "git-daemon", "id": None}
