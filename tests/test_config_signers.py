@@ -177,8 +177,7 @@ def test_each_certificate_is_parsed_once_per_load(
 ) -> None:
     # The hook loads the config on every push: the checked certificate goes to the Keyring as
     # it is, instead of being parsed a second time.
-    from gitward.signing import openpgp
-    from gitward.signing.openpgp import certs
+    from gitward.signing.openpgp import certs, keyring
 
     example = Path(__file__).resolve().parents[1] / "config" / "policy.yaml"
     signers = {"alice": Signer(ssh=True), "bob": Signer()}
@@ -191,7 +190,7 @@ def test_each_certificate_is_parsed_once_per_load(
         return real(data)
 
     monkeypatch.setattr(certs, "load_cert", counting)
-    monkeypatch.setattr(openpgp, "load_cert", counting)
+    monkeypatch.setattr(keyring, "load_cert", counting)
     loaded = config.load(policy)
     assert len(loaded.keyring) == 2  # alice and bob
     assert len(calls) == 2

@@ -142,3 +142,30 @@ def graft_subkey(into: bytes, donor: bytes, subkey: str) -> bytes:
         taken.append(p)
     kept = b"".join(_packet(tag, body) for tag, body in _packets(into))
     return kept + b"".join(_packet(int(p.tag), bytes(p.body)) for p in taken)
+
+
+def git_sign_config(key: str, *, at: str = "") -> list[str]:
+    """`-c` arguments making `git commit -S` sign with exactly the (sub)key `key` (GNUPGHOME
+    comes from the environment); `at` fakes gpg's clock, which dates the signature."""
+    out = ["-c", "gpg.format=openpgp", "-c", f"user.signingkey={key}!"]
+    if at:
+        script = tmpdir("gw-gpg-") / "gpg"
+        script.write_text(f'#!/bin/sh\nexec gpg --faked-system-time {at} "$@"\n')
+        script.chmod(0o755)
+        out += ["-c", f"gpg.program={script}"]
+    return out
+
+
+def write_signer(
+    config_dir: Path, signer_id: str, email: str, cert: bytes, fingerprint: str
+) -> None:
+    """`signers/<id>.yaml` (group maintainers) and `signers/keys/<FPR>.asc` under the policy's
+    directory, as `gitward signers add` writes them (without its admission checks, so that a
+    test can register a certificate `add` would refuse)."""
+    keys = config_dir / "signers" / "keys"
+    keys.mkdir(parents=True, exist_ok=True)
+    (keys / f"{fingerprint}.asc").write_bytes(cert)
+    (config_dir / "signers" / f"{signer_id}.yaml").write_text(
+        f"id: {signer_id}\nname: {signer_id.title()}\nemails: [{email}]\n"
+        f"groups: [maintainers]\nopenpgp:\n  - fingerprint: {fingerprint}\n"
+    )

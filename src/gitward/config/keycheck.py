@@ -38,7 +38,7 @@ def check_openpgp(
         raise SignerEditError(f"{label}: {exc}") from None
     info = loaded.info
     fpr = info.fingerprint
-    leaked = published.openpgp(loaded.key_fprs)
+    leaked = published.openpgp((*loaded.key_fprs, *loaded.foreign_fprs))
     if leaked is not None:
         raise SignerEditError(f"{label}: key {leaked}: {published.WHY}")
     if info.revoked:

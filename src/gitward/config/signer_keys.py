@@ -55,7 +55,7 @@ def openpgp_key(
             (path, f"expected the primary fingerprint of {key_file}, which is {info.fingerprint}")
         )
         return None
-    leaked = published.openpgp(loaded.key_fprs)
+    leaked = published.openpgp((*loaded.key_fprs, *loaded.foreign_fprs))
     if leaked is not None:
         out.append((path, f"expected a key only its owner holds, got {leaked}: {published.WHY}"))
         return None

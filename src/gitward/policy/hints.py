@@ -23,6 +23,7 @@ SIGNOFF_MANY = "git rebase --signoff {base}"
 REWORD_ONE = "git commit --amend"
 REWORD_MANY = "git rebase -i {base} (mark the commit 'reword')"
 REASON = 'git push -o gitward.reason="..."'
+FIX_CLOCK = "set the clock of the machine that signs right (`date -u` shows it)"
 
 
 def subject(commit: Commit) -> str:
@@ -92,10 +93,22 @@ def resign_tag(facts: RefFacts, email: str | None = None, advice: str = "") -> s
     return _advised(advice, f"run `{command}` and push the tag again")
 
 
-def add_signer(kind_flag: str) -> str:
+def add_signer(kind_flag: str, key: str) -> str:
+    """For a key no signer file lists: `key` is the fingerprint (or key id) the signature names."""
+    if kind_flag == "--ssh-key":
+        public = "the .pub file of the key `git config user.signingkey` names"
+    else:
+        public = f"`gpg --armor --export {shlex.quote(key)}`"
     return (
-        "sign with a key registered for you, or ask an admin to run "
-        f"`gitward signers add ID --name NAME --email EMAIL {kind_flag} FILE`"
+        f"sign with a key registered for you, or send an admin your public key ({public}) "
+        "to register with `gitward signers add`"
+    )
+
+
+def foreign_subkey(subkey: str) -> str:
+    return (
+        "sign with a key of your own registered certificate "
+        f"(`gpg --list-keys {shlex.quote(subkey)}` shows which certificate binds that subkey)"
     )
 
 
