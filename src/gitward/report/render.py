@@ -59,9 +59,10 @@ def _violation(v: Violation, *, with_ref: bool) -> list[str]:
         break_long_words=False,
         break_on_hyphens=False,
     )
-    # Hints hold commands to copy: never wrapped inside, only split where they say "; ".
-    for i, part in enumerate(clean(v.hint, HINT_LEN).split("; ") if v.hint else []):
-        lines.append(f"    {'fix: ' if i == 0 else '     '}{part}")
+    # Hints hold commands to copy: never wrapped inside, only split where they say "; ", and
+    # each part is cut on its own, so a long fix never loses the bypass advice after it.
+    for i, part in enumerate(v.hint.split("; ") if v.hint else []):
+        lines.append(f"    {'fix: ' if i == 0 else '     '}{clean(part, HINT_LEN)}")
     return lines
 
 
