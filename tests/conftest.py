@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,15 @@ import gwkeys
 import gwredis
 import pytest
 
+from gitward.config import published
 from gitward.signing.openpgp import Keyring
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite signs with the throwaway keys in tests/keys, whose secrets are published:
+    gitward refuses to trust them anywhere else. Hooks run by the tests' `git push` inherit
+    this; tests of the refusal itself clear it."""
+    os.environ[published.TEST_SUITE_VAR] = "1"
 
 
 @pytest.fixture(scope="session")

@@ -188,3 +188,17 @@ def test_errors_are_one_line(capsys: pytest.CaptureFixture[str], config: Path, r
     code, _, err = run_check(capsys, config, repo, "bad-revision")
     assert code == 1
     assert err.strip() == f"gitward: unknown revision 'bad-revision' in {repo}"
+
+
+def test_an_unknown_user_meets_no_push_only_pusher_check(
+    capsys: pytest.CaptureFixture[str], config: Path, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`gitward check` run where no user name is known (a container without a passwd entry)
+    judges history, not who pushes: the rule's anonymous-pusher check is left out."""
+    policy = (config / "policy.yaml").read_text()
+    (config / "policy.yaml").write_text(
+        policy.replace("      block_creation: true\n", "      allowed_pushers: [alice]\n", 1)
+    )
+    monkeypatch.setattr("gitward.cli.check_cmd._user", lambda: None)
+    code, out, _ = run_check(capsys, config, repo, "main~3..main~2")
+    assert (code, out.strip()) == (0, "OK: 1 commit checked for refs/heads/main, no problems")

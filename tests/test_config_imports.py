@@ -7,13 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gwpush import Signer, write_config
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "config"
 HEAVY = ("ruamel", "gnupg", "git", "jsonschema", "flask", "requests", "difflib")
 
-PROBE = f"""
+PROBE = """
 import json, sys
 import gitward.config
-gitward.config.load({str(EXAMPLE)!r})
+gitward.config.load({config!r})
 print(json.dumps(sorted(m.split(".")[0] for m in sys.modules)))
 """
 
@@ -25,8 +27,11 @@ def _modules(code: str) -> set[str]:
     return set(json.loads(out))
 
 
-def test_loading_the_config_imports_nothing_heavy() -> None:
-    loaded = _modules(PROBE)
+def test_loading_the_config_imports_nothing_heavy(tmp_path: Path) -> None:
+    # The example policy with signers that have an OpenPGP and an SSH key each.
+    signers = {"alice": Signer(ssh=True), "bob": Signer(ssh=True)}
+    config = write_config(tmp_path, (EXAMPLE / "policy.yaml").read_text(), signers)
+    loaded = _modules(PROBE.format(config=str(config)))
     assert "yaml" in loaded  # the probe really loaded something
     assert sorted(loaded & set(HEAVY)) == []
 

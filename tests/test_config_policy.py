@@ -115,7 +115,7 @@ SPEC_KEYS = ("signatures", "messages", "protection")
         ("messages: {merge_commits: sometimes}", "expected one of check, skip"),
         ("mode: enforced", '5: rules[0].mode: expected one of enforce, warn, got "enforced"'),
         ("signatures: {signers: []}", "signers: expected a non-empty list of signer ids"),
-        ("signatures: {signers: [group:nobody]}", "expected a signer group that some signer"),
+        ("signatures: {signers: [group:nobody]}", "expected a signer group with members"),
         ("signatures: {signers: [carol]}", "expected a signer id (a file in"),
         ("signatures: {}", "rules[0].signatures: missing required key 'signers'"),
         ("protection: {block_force_push: 1}", "expected true or false, got 1"),
@@ -185,8 +185,9 @@ def test_every_problem_is_reported_at_once_and_nothing_is_applied(tmp_path: Path
         '5: rules[0].messages.subject_max_length: expected a positive integer, got "x"',
         "6: rules[1].id: expected a unique rule id, 'a' is already used by rules[0]",
         '7: rules[1].refs[0]: expected a ref glob starting with refs/, got "main"',
-        f"8: rules[1].signatures.signers[0]: expected a signer group that some signer in "
-        f"{tmp_path / 'signers'} belongs to, got 'typo'",
+        f"8: rules[1].signatures.signers[0]: expected a signer group with members, got 'typo': "
+        f"no signer in {tmp_path / 'signers'} belongs to it "
+        "(add one with `gitward signers add ... --group typo`)",
     ]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import gwkeys
 import pytest
+from gwpush import Signer, write_config
 
 from gitward import config
 from gitward.config import signers_file
@@ -171,13 +172,16 @@ def test_hidden_and_other_files_are_ignored(tmp_path: Path) -> None:
     assert signers_file.load_dir(tmp_path / "absent").signers == spec.Signers()
 
 
-def test_each_certificate_is_parsed_once_per_load(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_certificate_is_parsed_once_per_load(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     # The hook loads the config on every push: the checked certificate goes to the Keyring as
     # it is, instead of being parsed a second time.
-    from gitward.signing import openpgp
-    from gitward.signing.openpgp import certs
+    from gitward.signing.openpgp import certs, keyring
 
-    example = Path(__file__).resolve().parents[1] / "config"
+    example = Path(__file__).resolve().parents[1] / "config" / "policy.yaml"
+    signers = {"alice": Signer(ssh=True), "bob": Signer()}
+    policy = write_config(tmp_path, example.read_text(), signers)
     calls: list[int] = []
     real = certs.load_cert
 
@@ -186,7 +190,7 @@ def test_each_certificate_is_parsed_once_per_load(monkeypatch: pytest.MonkeyPatc
         return real(data)
 
     monkeypatch.setattr(certs, "load_cert", counting)
-    monkeypatch.setattr(openpgp, "load_cert", counting)
-    loaded = config.load(example)
+    monkeypatch.setattr(keyring, "load_cert", counting)
+    loaded = config.load(policy)
     assert len(loaded.keyring) == 2  # alice and bob
     assert len(calls) == 2

@@ -70,7 +70,7 @@ def test_a_ref_name_that_is_not_utf8_is_accepted_warned_and_audited(
     assert result.ok, result.text
     assert os.fsencode(ref) in server_ref_names(server)
     assert any(r"refs/heads/raw\xff: style/conventional-commits" in line for line in result.gitward)
-    assert "push accepted (1 new commit checked)" in result.gitward[-1]
+    assert "push accepted (1 commit checked)" in result.gitward[-1]
     log = config.parent / "audit.jsonl"
     assert log.read_bytes().isascii()
     record = audit(config)[-1]  # parses as JSON

@@ -67,7 +67,7 @@ def assert_anonymous(client: Client, server: Path, config: Path, url: str) -> No
     """Pushes as the local account would succeed are refused: nobody is named."""
     to_main = client.push(url, "HEAD:refs/heads/main", env={**INHERITED, **EXT_ALLOWED})
     assert not to_main.ok
-    assert "gitward:   builtin/anonymous" in to_main.gitward, to_main.text
+    assert "gitward:   guarded/anonymous-pusher" in to_main.gitward, to_main.text
     assert audit(config)[-1]["pusher"] == {"name": None, "source": "git-daemon", "id": None}
     bypass = client.push(
         url,

@@ -74,7 +74,7 @@ def test_signed_by_an_allowed_key_is_accepted_and_audited(
     result = client.push(server, "HEAD:refs/heads/main")
     assert result.ok, result.text
     assert server_refs(server)["refs/heads/main"] == oid
-    assert result.gitward[-1] == "gitward: push accepted (1 new commit checked)"
+    assert result.gitward[-1] == "gitward: push accepted (1 commit checked)"
     record = audit(config)[-1]
     assert record["verdict"] == "accepted"
     assert record["commits_checked"] == 1

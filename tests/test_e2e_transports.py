@@ -88,14 +88,14 @@ def test_git_daemon_push_is_judged_and_anonymous(
     signed = client.commit("signed", sign=("ssh", "alice"))
     accepted = client.push(remote, "HEAD:refs/heads/net")
     assert accepted.ok, accepted.text
-    assert accepted.gitward == ["gitward: push accepted (1 new commit checked)"]
+    assert accepted.gitward == ["gitward: push accepted (1 commit checked)"]
     assert server_refs(server)["refs/heads/net"] == signed
     record = audit(config)[-1]
     assert record["pusher"] == {"name": None, "source": "git-daemon", "id": None}
     # Only alice may push to main: an anonymous pusher cannot be her.
     to_main = client.push(remote, "HEAD:refs/heads/main")
     assert not to_main.ok
-    assert "gitward:   builtin/anonymous" in to_main.gitward, to_main.text
+    assert "gitward:   gitea-main/anonymous-pusher" in to_main.gitward, to_main.text
 
 
 def test_git_daemon_unsigned_refused_and_no_bypass_for_anonymous(

@@ -1,31 +1,118 @@
-"""The documented example in config/ loads, validates against the schema and says what the
-README promises: a careful GitOps team's set-up."""
+"""The documented example in config/: it trusts nobody as shipped (no signer, no key, above all
+none of the keys whose secrets gitward publishes), `gitward config check` says what is missing,
+and once an admin adds signers the documented way (here: fresh keys made for this run), it
+loads, validates against the schema and does what config/README.md promises."""
 
 from __future__ import annotations
 
-import json
 import re
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-import gwkeys
+import gwgpg
 import jsonschema
+import pytest
 import yaml
 
 from gitward import config
-from gitward.config import policy_schema
+from gitward.cli import main
+from gitward.config import policy_schema, published, signers_file
+from gitward.errors import ConfigError
 from gitward.policy import spec
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config"
+SIGNERS = ("dana", "erik")
 
 
-def test_example_loads_cleanly() -> None:
-    loaded = config.load(EXAMPLE, now=datetime(2026, 6, 1, tzinfo=UTC))
-    assert [r.id for r in loaded.policy.rules] == [
-        "protect-branches", "release-tags", "conventional-commits",
-    ]  # fmt: skip
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of config/ (as on a server: /etc/gitward) with two maintainers added by
+    `gitward signers add`, each with an OpenPGP and an SSH key made for this run."""
+    root = tmp_path_factory.mktemp("server")
+    copy = root / "gitward"
+    shutil.copytree(EXAMPLE, copy)
+    home = gwgpg.new_home()
+    for name in SIGNERS:
+        email = f"{name}@example.org"
+        fpr = gwgpg.make_key(home, f"{name.title()} Maintainer <{email}>")
+        asc = root / f"{name}.asc"
+        asc.write_bytes(gwgpg.export(home, fpr))
+        key, _ = gwgpg.ssh_keypair(root / "ssh", f"{name}_ed25519", email)
+        argv = ["signers", "add", name, "--name", f"{name.title()} Maintainer", "--email", email]
+        argv += ["--gpg-key", str(asc), "--ssh-key", f"{key}.pub", "--group", "maintainers"]
+        assert main([*argv, "--config", str(copy)]) == 0
+    return copy
+
+
+@pytest.fixture
+def outside_the_test_suite(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on a real server: gitward's published test keys are refused."""
+    monkeypatch.delenv(published.TEST_SUITE_VAR, raising=False)
+
+
+@pytest.mark.usefixtures("outside_the_test_suite")
+def test_as_shipped_config_check_says_the_signer_group_has_no_members(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["config", "check", str(EXAMPLE)]) == 1
+    out, err = capsys.readouterr()
+    policy = EXAMPLE / "policy.yaml"
+    lines = policy.read_text().splitlines()
+    at = [i + 1 for i, line in enumerate(lines) if "signers: [group:maintainers]" in line]
+    expected = [
+        f"{policy}:{line}: rules[{rule}].signatures.signers[0]: expected a signer group with "
+        f"members, got 'maintainers': no signer in {EXAMPLE / 'signers'} belongs to it (add "
+        "one with `gitward signers add ... --group maintainers`)"
+        for rule, line in enumerate(at)
+    ]
+    assert out.splitlines() == expected
+    assert err == "2 problem(s); the policy would not be applied\n"
+    # config/README.md quotes the first one, for a copy in /etc/gitward.
+    readme = (EXAMPLE / "README.md").read_text().replace("/etc/gitward", str(EXAMPLE))
+    assert f"\n{expected[0]}\n" in readme
+
+
+def test_as_shipped_the_example_holds_no_signer_and_no_key() -> None:
+    loaded = signers_file.load_dir(EXAMPLE / "signers")
+    assert (loaded.signers.signers, loaded.problems) == ((), [])
+    for file in EXAMPLE.rglob("*"):
+        if file.is_dir():
+            continue
+        text = file.read_text()
+        assert "-----BEGIN" not in text, file
+        for line in text.splitlines():
+            code = line.split("#", 1)[0]
+            assert not re.search(r"[0-9A-Fa-f]{40}|AAAA[A-Za-z0-9+/]{20}", code), (file, line)
+    assert sorted(p.name for p in (EXAMPLE / "signers").iterdir()) == ["signer.yaml.sample"]
+
+
+@pytest.mark.usefixtures("outside_the_test_suite")
+def test_with_signers_added_config_check_is_ok(
+    example: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["config", "check", str(example)]) == 0
+    out, _ = capsys.readouterr()
+    assert out == f"OK: 3 rules, 2 signers, 2 forge(s) in forges.yaml ({example / 'policy.yaml'})\n"
+    loaded = config.load(example, now=datetime.now(UTC))
     assert loaded.warnings == ()
-    assert loaded.audit_log == EXAMPLE.absolute() / "audit.jsonl"
+    assert loaded.audit_log == example / "audit.jsonl"
+    assert loaded.signers.members(("group:maintainers",)) == set(SIGNERS)
+    assert [len(s.openpgp_keys + s.ssh_keys) for s in loaded.signers.signers] == [2, 2]
+
+
+def test_a_misspelt_group_is_reported_with_the_group_meant(example: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "gitward"
+    shutil.copytree(example, copy)
+    policy = copy / "policy.yaml"
+    policy.write_text(policy.read_text().replace("group:maintainers", "group:maintainer", 1))
+    with pytest.raises(ConfigError) as caught:
+        config.load(copy)
+    (problem,) = caught.value.problems
+    assert problem.endswith(
+        f"got 'maintainer': no signer in {copy / 'signers'} belongs to it "
+        "(did you mean 'maintainers'?)"
+    )
 
 
 def test_example_validates_against_the_published_schema() -> None:
@@ -36,8 +123,11 @@ def test_example_validates_against_the_published_schema() -> None:
     assert [e.message for e in validator.iter_errors(doc)] == []
 
 
-def test_protected_branches() -> None:
-    policy = config.load(EXAMPLE).policy
+def test_protected_branches(example: Path) -> None:
+    policy = config.load(example).policy
+    assert [r.id for r in policy.rules] == [
+        "protect-branches", "release-tags", "conventional-commits",
+    ]  # fmt: skip
     for ref in ("refs/heads/main", "refs/heads/release/1.2"):
         # Ticket numbers there, not Conventional Commits: the warning rule excludes them.
         assert [r.id for r in policy.rules_for(ref)] == ["protect-branches"]
@@ -54,8 +144,8 @@ def test_protected_branches() -> None:
     assert "release-managers" in policy.pusher_groups
 
 
-def test_release_tags_are_signed_and_immutable() -> None:
-    policy = config.load(EXAMPLE).policy
+def test_release_tags_are_signed_and_immutable(example: Path) -> None:
+    policy = config.load(example).policy
     (rule,) = policy.rules_for("refs/tags/v1.2.3")
     assert rule.id == "release-tags" and rule.mode == "enforce"
     assert rule.signatures is not None and rule.signatures.tags
@@ -64,30 +154,11 @@ def test_release_tags_are_signed_and_immutable() -> None:
     assert policy.rules_for("refs/tags/nightly") == ()
 
 
-def test_everything_else_gets_a_conventional_commits_warning() -> None:
-    policy = config.load(EXAMPLE).policy
+def test_everything_else_gets_a_conventional_commits_warning(example: Path) -> None:
+    policy = config.load(example).policy
     (rule,) = policy.rules_for("refs/heads/feature/login")
     assert rule.id == "conventional-commits" and rule.mode == "warn"
     assert rule.messages is not None and rule.messages.conventional_commits
-
-
-def test_example_signers_are_the_public_throwaway_test_keys() -> None:
-    loaded = config.load(EXAMPLE)
-    members = loaded.signers.members(("group:maintainers",))
-    assert members == {"alice", "bob"}
-    facts = json.loads((gwkeys.KEYS_DIR / "fingerprints.json").read_text())
-    for name in ("alice", "bob"):
-        signer = loaded.signers.by_id(name)
-        assert signer is not None
-        assert [k.fingerprint for k in signer.openpgp_keys] == [facts[name]["openpgp"]]
-        assert [k.fingerprint for k in signer.ssh_keys] == [facts[name]["ssh"]]
-        text = (EXAMPLE / "signers" / f"{name}.yaml").read_text()
-        assert text.startswith("# THROWAWAY TEST KEY: replace with your team's keys")
-    for key_file in (EXAMPLE / "signers" / "keys").iterdir():
-        data = key_file.read_text()
-        assert data.startswith("-----BEGIN PGP PUBLIC KEY BLOCK-----")
-        assert "PRIVATE" not in data
-    assert not list(EXAMPLE.rglob("*_ed25519")) and not list(EXAMPLE.rglob("*.sec.asc"))
 
 
 def test_every_policy_key_is_explained_by_a_comment() -> None:

@@ -80,7 +80,7 @@ def run_hook(tmp_path: Path, gnupghome: Path) -> dict[str, object]:
         env=env,
         check=True,
     )
-    assert "push accepted (1 new commit checked)" in proc.stderr, proc.stderr
+    assert "push accepted (1 commit checked)" in proc.stderr, proc.stderr
     result: dict[str, object] = json.loads(proc.stdout)
     return result
 

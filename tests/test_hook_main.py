@@ -72,7 +72,7 @@ def test_accepted_push_exits_0_and_is_audited(tmp_path: Path, repo: Path) -> Non
     oid = gwrepo.commit(repo, "JIRA-1: fine\n")
     code, text = run(repo, config, f"{ZERO} {oid} refs/heads/main\n")
     assert code == 0, text
-    assert text == "gitward: push accepted (1 new commit checked)\n"
+    assert text == "gitward: push accepted (1 commit checked)\n"
     (record,) = records(config)
     assert record["verdict"] == "accepted"
     assert record["event"] == "push"

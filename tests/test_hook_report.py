@@ -50,7 +50,7 @@ def test_accepted_push_with_warnings_and_bypass() -> None:
     assert "push refused" not in text
     assert 'refs/heads/main: m by alice: "prod is down"' in text
     assert "subject too long" in text
-    assert text.endswith("push accepted (1 new commit checked)")
+    assert text.endswith("push accepted (1 commit checked)")
 
 
 def test_strings_from_the_push_are_sanitised() -> None:

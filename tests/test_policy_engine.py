@@ -180,7 +180,7 @@ def test_listed_actor_without_reason_is_told_how_to_bypass() -> None:
     for pusher, told in (("admin", True), ("dev", False)):
         verdict = evaluate(POLICY, Signers(), push(facts("refs/heads/main", C1), pusher=pusher))
         hint = verdict.violations[0].hint
-        assert ('git push -o gitward.reason="..."' in hint) is told
+        assert ('push again with `-o gitward.reason="..."` added' in hint) is told
         assert "git commit --amend --no-edit -S" in hint
 
 

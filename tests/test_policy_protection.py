@@ -8,7 +8,7 @@ import pytest
 
 from gitward.model import Commit, Person, Push, Pusher, RefFacts, RefUpdate, SignatureCheck
 from gitward.policy.engine import evaluate
-from gitward.policy.spec import Policy, RefProtection, Rule, Settings, Signers
+from gitward.policy.spec import Policy, RefProtection, Rule, RuleMode, Settings, Signers
 
 RECEIVED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 OLD, NEW, ZERO = "a" * 40, "b" * 40, "0" * 40
@@ -107,8 +107,8 @@ def test_update_checks(
         ((), "alice", ids("pusher")),  # an empty list: nobody
         (("group:empty",), "alice", ids("pusher")),
         (("group:no-such-group",), "alice", ids("pusher")),
-        (("group:release-managers",), None, ids("builtin/anonymous")),
-        (("group:release-managers",), "", ids("builtin/anonymous")),
+        (("group:release-managers",), None, ids("anonymous-pusher")),
+        (("group:release-managers",), "", ids("anonymous-pusher")),
     ],
 )
 def test_allowed_pushers(
@@ -122,8 +122,25 @@ def test_anonymous_pusher_is_told_identity_is_unknown() -> None:
     push = Push("r.git", Pusher(None, "ssh"), RECEIVED, (facts,), {})
     rule = Rule("p", ("refs/heads/main",), protection=RefProtection(allowed_pushers=("alice",)))
     (found,) = evaluate(Policy((rule,)), Signers(), push).violations
-    assert found.rule_id == "builtin/anonymous"
+    assert found.rule_id == "p/anonymous-pusher"
     assert "identity unknown" in found.message
+
+
+@pytest.mark.parametrize(("mode", "blocks"), [("enforce", True), ("warn", False)])
+def test_anonymous_pusher_check_is_the_rules_and_takes_its_mode(
+    mode: RuleMode, blocks: bool
+) -> None:
+    """The check exists only because the rule lists `allowed_pushers`: a rule being tried in
+    warn mode reports an anonymous push but does not block it (nor names it builtin/...)."""
+    facts = RefFacts(RefUpdate(OLD, NEW, "refs/heads/main"), True, {})
+    push = Push("r.git", Pusher(None, "git-daemon"), RECEIVED, (facts,), {})
+    only_alice = RefProtection(allowed_pushers=("alice",))
+    rule = Rule("try-pushers", ("refs/heads/main",), mode=mode, protection=only_alice)
+    verdict = evaluate(Policy((rule,)), Signers(), push)
+    assert [(v.rule_id, v.mode) for v in verdict.violations] == [
+        ("try-pushers/anonymous-pusher", mode)
+    ]
+    assert verdict.allowed is not blocks
 
 
 def commit(oid: str, parents: int) -> Commit:

@@ -246,7 +246,8 @@ def test_email_match_can_be_turned_off() -> None:
     ("old", "expected_hint"),
     [
         (OLD, "git rebase --exec 'git commit --amend --no-edit -n -S' aaaaaaaaaa"),
-        (ZERO, "git rebase --exec 'git commit --amend --no-edit -n -S' <base>"),
+        # A new ref has no old tip: the rebase starts at the commit's own parent.
+        (ZERO, "git rebase --exec 'git commit --amend --no-edit -n -S' cccccccccc"),
     ],
 )
 def test_hints_amend_the_tip_and_rebase_the_rest(old: str, expected_hint: str) -> None:

@@ -24,9 +24,9 @@ def judge(update: RefUpdate, target: str | None, options: tuple[str, ...] = ()) 
 @pytest.mark.parametrize(
     ("old", "new", "change", "command"),
     [
-        (OLD, NEW, "update", "git push <remote> <src>:refs/heads/main"),
-        (ZERO, NEW, "create", "git push <remote> <src>:refs/heads/main"),
-        (OLD, ZERO, "delete", "git push <remote> :refs/heads/main"),
+        (OLD, NEW, "update", f"git push origin {NEW}:refs/heads/main"),
+        (ZERO, NEW, "create", f"git push origin {NEW}:refs/heads/main"),
+        (OLD, ZERO, "delete", "git push origin :refs/heads/main"),
     ],
 )
 def test_an_update_through_a_symbolic_ref_is_refused(
@@ -60,4 +60,4 @@ def test_an_ordinary_ref_is_not_concerned() -> None:
 def test_the_target_is_quoted_for_a_shell() -> None:
     push = judge(RefUpdate(OLD, NEW, "refs/heads/x"), "refs/heads/$(reboot)")
     (violation,) = evaluate(Policy(()), Signers(), push).blocking
-    assert "`git push <remote> <src>:'refs/heads/$(reboot)'`" in violation.hint
+    assert f"`git push origin {NEW}:'refs/heads/$(reboot)'`" in violation.hint

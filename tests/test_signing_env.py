@@ -85,5 +85,5 @@ def test_the_hook_sets_it_before_verifying(
     )
     result = json.loads(proc.stdout)
     assert result["code"] == 0, proc.stderr
-    assert "push accepted (1 new commit checked)" in proc.stderr
+    assert "push accepted (1 commit checked)" in proc.stderr
     assert result["seen"] == [expected], proc.stderr

@@ -67,6 +67,21 @@ class SigKind(StrEnum):
     UNKNOWN = "unknown"
 
 
+class SigFault(StrEnum):
+    """Why a verifier could not call a signature good, when the policy has its own words for it
+    (every other reason is only told in `SignatureCheck.problem`)."""
+
+    # No certificate the verifier was given holds the signing key.
+    UNKNOWN_KEY = "unknown-key"
+    # Cryptographically good, but made by a subkey its certificate revokes.
+    REVOKED_SUBKEY = "revoked-subkey"
+    # The signing key sits in a certificate that does not bind it: its binding comes from
+    # another certificate's primary key (a subkey copied into this certificate).
+    FOREIGN_SUBKEY = "foreign-subkey"
+    # Dated later than the verifier's clock allows (beyond its tolerance for clock skew).
+    FUTURE = "future"
+
+
 class SignatureCheck(NamedTuple):
     """What a verifier established about the (single) signature on an object.
 
@@ -84,6 +99,8 @@ class SignatureCheck(NamedTuple):
     created_at: datetime | None = None
     # Why `good` is False (or a note when True); for the pusher, so keep it short and plain.
     problem: str | None = None
+    # Set with `good=False` when the reason is one the policy words itself.
+    fault: SigFault | None = None
 
     @classmethod
     def unsigned(cls) -> SignatureCheck:

@@ -29,8 +29,8 @@ class LoadedConfig(NamedTuple):
     policy: spec.Policy
     signers: spec.Signers
     keyring: Keyring
-    path: Path  # the policy file
-    directory: Path  # the policy file's directory
+    path: Path  # the policy file, as given
+    directory: Path  # where its relative paths start (the real file's directory)
     audit_log: Path
     # Problems that do not make the config unsafe (e.g. a signer's key has expired).
     warnings: tuple[str, ...] = ()
@@ -56,6 +56,14 @@ def policy_path(path: str | Path | None = None) -> Path:
     return chosen / "policy.yaml" if chosen.is_dir() else chosen
 
 
+def real_directory(file: Path) -> Path:
+    """The directory relative paths in the policy `file` start from: its own, or when `file`
+    is a symbolic link, the real file's. The signer files and the audit log travel with the
+    policy they belong to, so a policy linked into /etc/gitward from a checkout in /srv/cfg
+    finds /srv/cfg/signers (a link to a directory changes nothing: the kernel resolves it)."""
+    return (file.resolve() if file.is_symlink() else file).parent
+
+
 def locate(path: str | Path | None = None) -> Located:
     """Read and validate the policy file. Raises ConfigError only if it cannot be read or
     parsed; validation problems are returned (signer edits must work on a policy that refers
@@ -74,7 +82,7 @@ def locate(path: str | Path | None = None) -> Located:
         settings_doc = policy_table.SETTINGS.check(doc.value["settings"], (), [])
     ok = settings_doc is not INVALID
     settings_doc = settings_doc if ok else {}
-    base = file.parent
+    base = real_directory(file)
     signers_dir = base / settings_doc.get("signers_dir", "signers")
     audit = (base / settings_doc.get("audit_log", "audit.jsonl")).absolute()
     settings = spec.Settings(
@@ -118,7 +126,7 @@ def load_located(located: Located, now: datetime | None = None) -> LoadedConfig:
         signers=result.signers,
         keyring=keyring,
         path=located.path,
-        directory=located.path.parent,
+        directory=real_directory(located.path),
         audit_log=located.audit_log,
         warnings=tuple(result.warnings),
     )
@@ -141,13 +149,7 @@ def reference_problems(located: Located, signers: spec.Signers) -> list[str]:
     out: list[tuple[tuple[str | int, ...], str]] = []
     for key_path, entry in refs:
         if entry.startswith("group:") and entry[6:] not in groups:
-            out.append(
-                (
-                    key_path,
-                    f"expected a signer group that some signer in "
-                    f"{located.signers_dir} belongs to, got {entry[6:]!r}",
-                )
-            )
+            out.append((key_path, _empty_group(entry[6:], groups, located.signers_dir)))
         elif not entry.startswith("group:") and entry not in ids:
             out.append(
                 (key_path, f"expected a signer id (a file in {located.signers_dir}), got {entry!r}")
@@ -155,6 +157,23 @@ def reference_problems(located: Located, signers: spec.Signers) -> list[str]:
     if not out:
         return []
     return [located.source.problem(located.path, p, m) for p, m in out]
+
+
+def _empty_group(group: str, groups: set[str], signers_dir: Path) -> str:
+    """Why `group:<group>` names nobody. An error, not a warning: a rule whose signers are
+    nobody refuses every push it applies to, and a misspelt group must not go unnoticed."""
+    import difflib  # noqa: PLC0415  # only a broken policy pays for it (the hook loads per push)
+
+    close = difflib.get_close_matches(group, sorted(groups), n=1)
+    hint = (
+        f"did you mean {close[0]!r}?"
+        if close
+        else f"add one with `gitward signers add ... --group {group}`"
+    )
+    return (
+        f"expected a signer group with members, got {group!r}: no signer in "
+        f"{signers_dir} belongs to it ({hint})"
+    )
 
 
 def policy_schema() -> dict[str, object]:

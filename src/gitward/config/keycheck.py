@@ -1,8 +1,9 @@
 """Admission checks for keys given to `gitward signers add`.
 
-A key is refused when it does not parse, is a secret key, is revoked or expired, has no usable
-signing (sub)key, or carries none of the signer's e-mails in a user id (the last check can be
-overridden: some teams sign with a key whose user id is a personal address).
+A key is refused when it does not parse, is a secret key, is one of the keys whose secret
+gitward publishes (`published`), is revoked or expired, has no usable signing (sub)key, or
+carries none of the signer's e-mails in a user id (the last check can be overridden: some
+teams sign with a key whose user id is a personal address).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import warnings
 from collections.abc import Sequence
 from datetime import datetime
 
+from gitward.config import published
 from gitward.errors import SignerEditError
-from gitward.signing.openpgp import CertInfo, inspect_cert
+from gitward.signing.openpgp import CertInfo
+from gitward.signing.openpgp.certs import load_cert
 from gitward.signing.ssh import SSHPublicKey, parse_public_key
 
 
@@ -30,10 +33,14 @@ def check_openpgp(
             f"{label}: this is a secret key; give the public key (gpg --armor --export KEYID)"
         )
     try:
-        info = inspect_cert(data)
+        loaded = load_cert(data)
     except ValueError as exc:
         raise SignerEditError(f"{label}: {exc}") from None
+    info = loaded.info
     fpr = info.fingerprint
+    leaked = published.openpgp((*loaded.key_fprs, *loaded.foreign_fprs))
+    if leaked is not None:
+        raise SignerEditError(f"{label}: key {leaked}: {published.WHY}")
     if info.revoked:
         raise SignerEditError(f"{label}: key {fpr} is revoked")
     if info.expires_at is not None and info.expires_at <= now:
@@ -69,9 +76,12 @@ def armored(data: bytes) -> bytes:
 
 def check_ssh(label: str, line: str) -> SSHPublicKey:
     try:
-        return parse_public_key(line)
+        key = parse_public_key(line)
     except ValueError as exc:
         raise SignerEditError(f"{label}: not an SSH public key: {exc}") from None
+    if published.ssh(key.fingerprint):
+        raise SignerEditError(f"{label}: key {key.fingerprint}: {published.WHY}")
+    return key
 
 
 def read_ssh_keys(label: str, text: str) -> list[str]:

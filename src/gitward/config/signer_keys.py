@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitward.config import published
 from gitward.config.fields import Problems
 from gitward.policy import spec
 
@@ -54,6 +55,10 @@ def openpgp_key(
             (path, f"expected the primary fingerprint of {key_file}, which is {info.fingerprint}")
         )
         return None
+    leaked = published.openpgp((*loaded.key_fprs, *loaded.foreign_fprs))
+    if leaked is not None:
+        out.append((path, f"expected a key only its owner holds, got {leaked}: {published.WHY}"))
+        return None
     certs.append(loaded)
     return spec.OpenPGPKey(
         fingerprint=fpr,
@@ -74,6 +79,10 @@ def ssh_key(i: int, k: dict[str, Any], out: Problems) -> spec.SSHKey | None:
         parsed = parse_public_key(k["key"])
     except ValueError as exc:
         out.append((("ssh", i, "key"), f"expected an SSH public key: {exc}"))
+        return None
+    if published.ssh(parsed.fingerprint):
+        what = f"expected a key only its owner holds, got {parsed.fingerprint}: {published.WHY}"
+        out.append((("ssh", i, "key"), what))
         return None
     return spec.SSHKey(parsed.fingerprint, k["key"].strip(), _validity(k))
 

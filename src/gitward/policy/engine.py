@@ -77,8 +77,9 @@ def _through_symbolic_ref(facts: RefFacts, target: str) -> Violation:
     ref = update.ref
     change = "delete" if update.is_delete else "create" if update.is_create else "update"
     what = f"{ref} is a symbolic ref to {target}: pushing to it would {change} {target}"
-    src = "" if update.is_delete else "<src>"
-    hint = f"push to {target} itself: `git push <remote> {src}:{shlex.quote(target)}`"
+    src = "" if update.is_delete else update.new  # the very commit pushed: nothing to fill in
+    command = f"git push origin {src}:{shlex.quote(target)}"
+    hint = f"run `{command}` (with this server's remote name if it is not origin)"
     return Violation("builtin/symbolic-ref", ref, what, hint)
 
 

@@ -5,6 +5,11 @@ before they reach a terminal). Hints are one line each, so a sanitiser that drop
 keeps them readable. Every name a command embeds (tag names come from the push, e-mails from
 the signer files) is `shlex.quote`d: git allows `$(...)`, `;` and `|` in ref names, and a
 pusher may paste the command into a shell.
+
+A command in backquotes is meant to be pasted as it stands: no `<placeholder>` and no word to
+fill in, only values the push tells (a commit id, a fingerprint). Where only the pusher knows
+a value (a bypass reason), the hint says in plain words what goes where. A test walks every
+hint the engine gives over a table of violations.
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ SIGN_MANY = "git rebase --exec 'git commit --amend --no-edit -n -S' {base}"
 SIGNOFF_ONE = "git commit --amend --no-edit -s"
 SIGNOFF_MANY = "git rebase --signoff {base}"
 REWORD_ONE = "git commit --amend"
-REWORD_MANY = "git rebase -i {base} (mark the commit 'reword')"
-REASON = 'git push -o gitward.reason="..."'
+REASON = '-o gitward.reason="..."'
+FIX_CLOCK = "set the clock of the machine that signs right (`date -u` shows it)"
 
 
 def subject(commit: Commit) -> str:
@@ -48,14 +53,18 @@ def when(moment: datetime) -> str:
     return f"{utc:%Y-%m-%d %H:%M:%S} UTC"
 
 
-def base_of(facts: RefFacts) -> str:
-    """Where a rebase should start: the ref's old value, or a placeholder for a new ref."""
-    return "<base>" if facts.update.is_create else facts.update.old[:10]
+def base_of(facts: RefFacts, commit: Commit) -> str:
+    """Where a rebase that rewrites `commit` should start: the ref's old tip for a fast-forward
+    (one rebase then fixes every new commit), else the commit's own parent (a new ref, or a
+    forced update whose old tip the pusher may not have), or `--root` for a root commit."""
+    if facts.fast_forward and not facts.update.is_create:
+        return facts.update.old[:10]
+    return commit.parents[0][:10] if commit.parents else "--root"
 
 
 def _rewrite(facts: RefFacts, commit: Commit, one: str, many: str) -> str:
-    # The tip can be fixed with one amend; anything below it needs a rebase from the old tip.
-    command = one if commit.oid == facts.update.new else many.format(base=base_of(facts))
+    # The tip can be fixed with one amend; anything below it needs a rebase.
+    command = one if commit.oid == facts.update.new else many.format(base=base_of(facts, commit))
     return f"run `{command}` and push again"
 
 
@@ -81,7 +90,12 @@ def signoff(facts: RefFacts, commit: Commit) -> str:
 
 
 def reword(facts: RefFacts, commit: Commit) -> str:
-    return _rewrite(facts, commit, REWORD_ONE, REWORD_MANY)
+    if commit.oid == facts.update.new:
+        return _rewrite(facts, commit, REWORD_ONE, REWORD_ONE)
+    return (
+        f"run `git rebase -i {base_of(facts, commit)}`, change 'pick' to 'reword' on the line "
+        f"of {commit.short}, and push again"
+    )
 
 
 def resign_tag(facts: RefFacts, email: str | None = None, advice: str = "") -> str:
@@ -92,10 +106,22 @@ def resign_tag(facts: RefFacts, email: str | None = None, advice: str = "") -> s
     return _advised(advice, f"run `{command}` and push the tag again")
 
 
-def add_signer(kind_flag: str) -> str:
+def add_signer(kind_flag: str, key: str) -> str:
+    """For a key no signer file lists: `key` is the fingerprint (or key id) the signature names."""
+    if kind_flag == "--ssh-key":
+        public = "the .pub file of the key `git config user.signingkey` names"
+    else:
+        public = f"`gpg --armor --export {shlex.quote(key)}`"
     return (
-        "sign with a key registered for you, or ask an admin to run "
-        f"`gitward signers add ID --name NAME --email EMAIL {kind_flag} FILE`"
+        f"sign with a key registered for you, or send an admin your public key ({public}) "
+        "to register with `gitward signers add`"
+    )
+
+
+def foreign_subkey(subkey: str) -> str:
+    return (
+        "sign with a key of your own registered certificate "
+        f"(`gpg --list-keys {shlex.quote(subkey)}` shows which certificate binds that subkey)"
     )
 
 
@@ -109,5 +135,8 @@ def allow_signer(signer_id: str, allowed: tuple[str, ...]) -> str:
 
 def with_bypass(hint: str) -> str:
     """Append how a listed bypass actor would bypass the rule (they gave no reason)."""
-    extra = f"you may bypass this rule with a reason: `{REASON}`"
-    return f"{hint}; {extra}" if hint else extra
+    extra = (
+        f"or bypass this rule: push again with `{REASON}` added, your reason between the "
+        "quotes (the audit log records it)"
+    )
+    return f"{hint}; {extra}" if hint else extra.removeprefix("or ")

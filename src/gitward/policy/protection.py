@@ -45,11 +45,12 @@ def _pusher(ctx: RuleContext, rule: RefProtection) -> Iterator[Violation]:
         return
     pusher = ctx.push.pusher
     if pusher.anonymous:
-        # The plan's built-in id for "a rule needs a pusher identity and there is none"; the
-        # rule's mode still applies (the engine sets it for everything this rule yields).
+        # This rule's own check, not a built-in one: it exists only because the rule lists
+        # `allowed_pushers`, so it takes the rule's mode like `pusher` does (a warn rule being
+        # tried must not block anonymous pushes). No bypass can apply: bypass needs a name.
         what = f"pusher identity unknown: only named pushers may push to {ctx.ref}"
         hint = "push through an authenticated remote (ask an admin how)"
-        yield Violation("builtin/anonymous", ctx.ref, what, hint)
+        yield ctx.violation("anonymous-pusher", what, hint)
     elif not listed(rule.allowed_pushers, pusher, ctx.policy.pusher_groups):
         allowed = ", ".join(rule.allowed_pushers) or "nobody"
         what = f"{pusher.name} may not push to {ctx.ref} (allowed: {allowed})"

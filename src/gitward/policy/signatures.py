@@ -9,12 +9,12 @@ tagger's) e-mail, unless the rule turns that off.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from gitward.model import Person, SigKind, SignatureCheck, Violation
 from gitward.policy import hints
 from gitward.policy.context import RuleContext
 from gitward.policy.keys import key_problem
+from gitward.policy.sigfaults import KEY_FLAGS, Finding, not_good
 from gitward.policy.spec import OpenPGPKey, SignatureRule, SSHKey
 
 # Which registered key type may answer for a signature of each kind (anything else: refuse).
@@ -22,15 +22,6 @@ KEY_TYPES: dict[SigKind, type[OpenPGPKey] | type[SSHKey]] = {
     SigKind.OPENPGP: OpenPGPKey,
     SigKind.SSH: SSHKey,
 }
-KEY_FLAGS = {SigKind.OPENPGP: "--gpg-key", SigKind.SSH: "--ssh-key"}
-
-
-class Finding(NamedTuple):
-    check: str  # "signature" or "committer-email"
-    what: str
-    hint: str | None = None  # None: the fix is to re-sign (or re-commit as `email`)
-    advice: str = ""  # said before a re-sign hint
-    email: str | None = None  # for "committer-email": the address to commit as
 
 
 def check(ctx: RuleContext) -> Iterator[Violation]:
@@ -85,8 +76,7 @@ def judge(
 ) -> Finding | None:
     """The first reason `sig` is not acceptable for this rule, or None when it is."""
     if not sig.good:
-        what = "not signed" if sig.kind is SigKind.NONE else f"bad signature: {sig.problem or '?'}"
-        return Finding("signature", what)
+        return not_good(ctx, sig)
     fingerprint = sig.key_fingerprint or ""
     short = hints.short_fingerprint(fingerprint) or "?"
     owned = ctx.signers.owner_of(fingerprint) if fingerprint else None
@@ -94,7 +84,7 @@ def judge(
     if owned is None or key_type is None or not isinstance(owned[1], key_type):
         flag = KEY_FLAGS.get(sig.kind, "--gpg-key")
         what = f"signed by key {short} of no known signer"
-        return Finding("signature", what, hints.add_signer(flag))
+        return Finding("signature", what, hints.add_signer(flag, fingerprint or "?"))
     signer, key = owned
     if signer.id not in ctx.signers.members(sigrule.signers):
         what = f"signed by key {short} ({signer.id}) which is not allowed to sign for {ctx.ref}"
@@ -108,6 +98,7 @@ def judge(
     if person is None or person.email.casefold() not in {e.casefold() for e in signer.emails}:
         got = person.email if person is not None else "missing"
         what = f"signature by {signer.id}'s key but {role} e-mail is {got}"
-        email = signer.emails[0] if signer.emails else "EMAIL"
-        return Finding("committer-email", what, email=email)
+        if not signer.emails:  # the loader requires one; fail closed with words regardless
+            return Finding("committer-email", what, f"ask an admin to add e-mails to {signer.id}")
+        return Finding("committer-email", what, email=signer.emails[0])
     return None

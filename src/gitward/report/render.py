@@ -59,9 +59,10 @@ def _violation(v: Violation, *, with_ref: bool) -> list[str]:
         break_long_words=False,
         break_on_hyphens=False,
     )
-    # Hints hold commands to copy: never wrapped inside, only split where they say "; ".
-    for i, part in enumerate(clean(v.hint, HINT_LEN).split("; ") if v.hint else []):
-        lines.append(f"    {'fix: ' if i == 0 else '     '}{part}")
+    # Hints hold commands to copy: never wrapped inside, only split where they say "; ", and
+    # each part is cut on its own, so a long fix never loses the bypass advice after it.
+    for i, part in enumerate(v.hint.split("; ") if v.hint else []):
+        lines.append(f"    {'fix: ' if i == 0 else '     '}{clean(part, HINT_LEN)}")
     return lines
 
 
@@ -88,7 +89,9 @@ def _listed(verdict: Verdict) -> tuple[list[Violation], int]:
 
 
 def render(verdict: Verdict, commits_checked: int = 0) -> list[str]:
-    """The report lines (without newlines), each starting with `PREFIX`; bounded in number."""
+    """The report lines (without newlines), each starting with `PREFIX`; bounded in number.
+
+    `commits_checked`: how many distinct commits the rules judged for this push."""
     body: list[str] = []
     listed, omitted = _listed(verdict)
     blocking = verdict.blocking
@@ -117,7 +120,10 @@ def render(verdict: Verdict, commits_checked: int = 0) -> list[str]:
             more = len(verdict.bypasses) - BYPASSES_SHOWN
             body.append(f"  {ELLIPSIS} and {more} more (see the audit log)")
     if not blocking:
-        body.append(f"push accepted ({_plural(commits_checked, 'new commit')} checked)")
+        # "commits", not "new commits": the count is of every commit some rule judged, and a
+        # rule also judges commits the repository already holds elsewhere (a commit parked on
+        # an unprotected branch is checked when it reaches a protected one).
+        body.append(f"push accepted ({_plural(commits_checked, 'commit')} checked)")
     return [PREFIX + line for line in body]
 
 

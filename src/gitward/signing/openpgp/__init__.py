@@ -2,95 +2,35 @@
 
 `verify` states facts, never policy: "one detached signature, cryptographically good over these
 exact bytes, made by subkey S of certificate F at time T". Whether F may sign for a ref, and
-whether F (or S) was expired or revoked when the push arrived, is the policy's job (it reads
+whether F (or S) was expired when the push arrived, is the policy's job (it reads
 `Keyring.cert_info`). Our own framing (armor.py, packets.py) refuses what pysequoia would let
 through: a second armored block, several signature packets, an inline-signed message.
+
+pysequoia answers "no valid signature" for every failure; where the facts show why, and the
+pusher needs to know it to fix the commit, the check carries a `SigFault` the policy words:
+an unknown key, a subkey its certificate revokes (only when the signature is otherwise good:
+checked again against the certificate without its subkey revocations, hard or soft alike), a
+subkey its certificate carries without binding it, a date beyond sequoia's clock tolerance.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pysequoia
 
-from gitward.model import SigKind, SignatureCheck
+from gitward.model import SigFault, SigKind, SignatureCheck
 from gitward.signing import armor
 from gitward.signing.openpgp import packets
-from gitward.signing.openpgp.certs import CertInfo, LoadedCert, inspect_cert, load_cert
+from gitward.signing.openpgp.certs import CertInfo, inspect_cert
+from gitward.signing.openpgp.keyring import Entry, Keyring
 
 __all__ = ["CertInfo", "Keyring", "inspect_cert", "verify"]
 
-
-class _Entry:
-    """One certificate in a `Keyring` (compared by identity; a plain class is cheap to import)."""
-
-    __slots__ = ("cert", "primary", "revoked", "store")
-
-    def __init__(self, primary: str, cert: pysequoia.Cert, revoked: bool) -> None:
-        self.primary = primary
-        self.cert = cert
-        self.store = [cert]  # prebuilt answer for pysequoia's key-lookup callback
-        self.revoked = revoked
-
-
-class Keyring:
-    """Public certificates, indexed once by every (sub)key fingerprint and key id."""
-
-    def __init__(self, loaded: Iterable[LoadedCert] = ()) -> None:
-        self._by_fpr: dict[str, _Entry] = {}
-        self._by_keyid: dict[str, list[_Entry]] = {}
-        self._infos: dict[str, CertInfo] = {}
-        for lc in loaded:
-            entry = _Entry(lc.info.fingerprint, lc.cert, lc.info.revoked)
-            self._infos[lc.info.fingerprint] = lc.info
-            for fpr in lc.key_fprs:
-                self._by_fpr[fpr] = entry
-            for keyid in lc.key_ids:
-                self._by_keyid.setdefault(keyid, []).append(entry)
-
-    @classmethod
-    def from_certs(cls, certs: Iterable[bytes]) -> Keyring:
-        """Build from armored or binary public keys; the same primary twice is merged.
-
-        Raises ValueError (naming the problem) when one does not parse or is a secret key.
-        """
-        return cls.from_loaded(load_cert(data) for data in certs)
-
-    @classmethod
-    def from_loaded(cls, certs: Iterable[LoadedCert]) -> Keyring:
-        """Build from certificates `load_cert` already parsed (the config loader parses each
-        once, to check it, and hands it over: no second parse on every push)."""
-        by_primary: dict[str, LoadedCert] = {}
-        for lc in certs:
-            old = by_primary.get(lc.info.fingerprint)
-            by_primary[lc.info.fingerprint] = (
-                lc if old is None else load_cert(bytes(old.cert.merge(lc.cert)))
-            )
-        return cls(by_primary.values())
-
-    @property
-    def fingerprints(self) -> tuple[str, ...]:
-        """Primary fingerprints (upper-case hex) of every certificate."""
-        return tuple(self._infos)
-
-    def cert_info(self, fingerprint: str) -> CertInfo | None:
-        """Facts about the certificate with this primary fingerprint (any case), or None."""
-        return self._infos.get(fingerprint.upper())
-
-    def __len__(self) -> int:
-        return len(self._infos)
-
-    def __contains__(self, fingerprint: object) -> bool:
-        """True when `fingerprint` names a primary key or subkey of some certificate."""
-        return isinstance(fingerprint, str) and fingerprint.upper() in self._by_fpr
-
-    def lookup(self, fpr: str | None, keyid: str | None) -> Sequence[_Entry]:
-        """Certificates holding the key with this fingerprint (preferred) or key id."""
-        if fpr is not None:
-            entry = self._by_fpr.get(fpr)
-            return (entry,) if entry is not None else ()
-        return self._by_keyid.get(keyid or "", ())
+# How far in the future sequoia lets a signature be dated (its CLOCK_SKEW_TOLERANCE): one dated
+# later never verifies, whatever else is right with it.
+CLOCK_SKEW = timedelta(minutes=30)
 
 
 def _bad(
@@ -98,8 +38,9 @@ def _bad(
     fpr: str | None = None,
     signing: str | None = None,
     created: datetime | None = None,
+    fault: SigFault | None = None,
 ) -> SignatureCheck:
-    return SignatureCheck(SigKind.OPENPGP, False, fpr, signing, created, problem)
+    return SignatureCheck(SigKind.OPENPGP, False, fpr, signing, created, problem, fault)
 
 
 def verify(
@@ -141,6 +82,7 @@ def _read(signature: bytes) -> tuple[packets.Packet, packets.SignatureFields] | 
 def _verify(
     payload: bytes, signature: bytes, keyring: Keyring, refuse_sha1: bool
 ) -> SignatureCheck:
+    now = datetime.now(UTC)  # before pysequoia reads its clock: never later than its "now"
     read = _read(signature)
     if isinstance(read, str):
         return _bad(read)
@@ -152,28 +94,77 @@ def _verify(
     created = datetime.fromtimestamp(fields.created, UTC) if fields.created is not None else None
     entries = keyring.lookup(fields.issuer_fpr, fields.issuer_keyid)
     if not entries:
-        who = fields.issuer_fpr or fields.issuer_keyid
-        problem = f"signed by unknown key {who}" if who else "signature names no signing key"
-        return _bad(problem, fields.issuer_fpr, fields.issuer_fpr, created)
+        return _not_found(keyring, fields, created)
     if packets.digest_prefix_matches(payload, fields) is False:  # sequoia is slow to say so
         return _bad(
             "bad signature (content changed)", entries[0].primary, fields.issuer_fpr, created
         )
     store = entries[0].store if len(entries) == 1 else [e.cert for e in entries]
+    valid = _valid(payload, packet, store)
+    if len(valid) != 1:
+        return _refused(payload, packet, fields, entries[0], created, now)
+    primary, signing = str(valid[0].certificate).upper(), str(valid[0].signing_key).upper()
+    info = keyring.cert_info(primary)
+    if info is not None and signing in info.revoked_subkeys:  # a soft revocation sequoia let by
+        return _revoked_subkey(primary, signing, created)
+    return SignatureCheck(SigKind.OPENPGP, True, primary, signing, created)
+
+
+def _valid(payload: bytes, packet: packets.Packet, store: list[pysequoia.Cert]) -> list[Any]:
+    """pysequoia's good signatures over `payload` (it reports every failure as one error)."""
     try:
         sig = pysequoia.Sig.from_bytes(packet.raw)
-        valid = pysequoia.verify(bytes=payload, store=lambda _ids: store, signature=sig).valid_sigs
-    except Exception:  # pysequoia reports every failure (tampered, revoked...) as one error
-        valid = []
-    if len(valid) != 1:
-        why = "certificate revoked" if entries[0].revoked else "content changed or key unusable"
-        if fields.hash_algo in packets.WEAK_HASHES:
-            why = f"{fields.hash_name} refused by the verifier"
-        return _bad(f"bad signature ({why})", entries[0].primary, fields.issuer_fpr, created)
-    return SignatureCheck(
-        SigKind.OPENPGP,
-        True,
-        key_fingerprint=str(valid[0].certificate).upper(),
-        signing_key=str(valid[0].signing_key).upper(),
-        created_at=created,
+        return list(
+            pysequoia.verify(bytes=payload, store=lambda _ids: store, signature=sig).valid_sigs
+        )
+    except Exception:  # tampered, revoked, from the future...: the caller finds out which
+        return []
+
+
+def _not_found(
+    keyring: Keyring, fields: packets.SignatureFields, created: datetime | None
+) -> SignatureCheck:
+    """No certificate binds the signing key: unknown, or carried by one that does not bind it."""
+    who = fields.issuer_fpr or fields.issuer_keyid
+    if who is None:
+        return _bad("signature names no signing key")
+    carrier = keyring.carrier(fields.issuer_fpr, fields.issuer_keyid)
+    if carrier is not None:
+        problem = f"signed with subkey {who}, which certificate {carrier.primary} does not bind"
+        return _bad(problem, carrier.primary, who, created, SigFault.FOREIGN_SUBKEY)
+    return _bad(
+        f"signed by unknown key {who}", fields.issuer_fpr, who, created, SigFault.UNKNOWN_KEY
     )
+
+
+def _refused(
+    payload: bytes,
+    packet: packets.Packet,
+    fields: packets.SignatureFields,
+    entry: Entry,
+    created: datetime | None,
+    now: datetime,
+) -> SignatureCheck:
+    """Why pysequoia found no good signature, as far as the facts tell."""
+    issuer = fields.issuer_fpr
+    if created is not None and created > now + CLOCK_SKEW:
+        when = f"{created:%Y-%m-%d %H:%M:%S} UTC"
+        return _bad(f"signature dated in the future ({when})", entry.primary, issuer, created,
+                    SigFault.FUTURE)  # fmt: skip
+    if fields.hash_algo in packets.WEAK_HASHES:
+        problem = f"bad signature ({fields.hash_name} refused by the verifier)"
+        return _bad(problem, entry.primary, issuer, created)
+    if entry.revoked:
+        return _bad("bad signature (certificate revoked)", entry.primary, issuer, created)
+    if entry.info.revoked_subkeys:
+        valid = _valid(payload, packet, [entry.unrevoked()])
+        signing = str(valid[0].signing_key).upper() if len(valid) == 1 else ""
+        if signing in entry.info.revoked_subkeys:
+            return _revoked_subkey(entry.primary, signing, created)
+    problem = "bad signature (content changed or key unusable)"
+    return _bad(problem, entry.primary, issuer, created)
+
+
+def _revoked_subkey(primary: str, signing: str, created: datetime | None) -> SignatureCheck:
+    problem = f"signed with subkey {signing}, which certificate {primary} revokes"
+    return _bad(problem, primary, signing, created, SigFault.REVOKED_SUBKEY)

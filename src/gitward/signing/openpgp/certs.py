@@ -3,10 +3,12 @@
 `inspect_cert` reports facts for the CLI (refuse a key with no usable signing key) and for the
 policy (expiry and revocation judged at the push's receive time). pysequoia gives the primary
 key's expiry and revocation (both checked against valid self-signatures); it does not expose
-subkeys, so their flags and expiry are read from the newest binding signature in the packets.
-Those binding signatures are not checked cryptographically here: pysequoia checks them when it
-verifies a data signature, so a forged binding can never make a signature good; it could only
-misstate the expiry of a key whose file the admin already trusts.
+subkeys, so their flags, expiry and revocation are read from the signatures the primary key
+issued in the packets. Those signatures are not checked cryptographically here: pysequoia checks
+them when it verifies a data signature, so a forged binding can never make a signature good; it
+could only misstate the expiry of a key whose file the admin already trusts. A subkey the
+primary key issued no binding for is another certificate's (copied in): it is reported apart
+and never indexed as this certificate's key.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class CertInfo(NamedTuple):
     primary_can_sign: bool
     user_emails: tuple[str, ...]
     created_at: datetime
+    # Subkeys the certificate binds and revokes (upper-case hex); never in `signing_subkeys`.
+    revoked_subkeys: frozenset[str] = frozenset()
 
     @property
     def can_sign(self) -> bool:
@@ -47,8 +51,12 @@ class LoadedCert(NamedTuple):
 
     cert: Cert
     info: CertInfo
-    key_fprs: tuple[str, ...]  # primary first, then every subkey (upper-case hex)
+    key_fprs: tuple[str, ...]  # primary first, then every subkey it binds (upper-case hex)
     key_ids: tuple[str, ...]  # the same keys' 16-digit ids
+    # Subkeys the certificate carries without binding them (no binding signature by its own
+    # primary key): another certificate's keys. Never found as this certificate's.
+    foreign_fprs: tuple[str, ...] = ()
+    foreign_ids: tuple[str, ...] = ()
 
 
 def _first_line(exc: BaseException) -> str:
@@ -124,11 +132,19 @@ def _facts(cert: Cert, packets: list[Packet]) -> LoadedCert:
             (subkeys[-1][1] if subkeys else primary_sigs).append(p)
     self_sigs = [s for s in primary_sigs if s.signature_type in _SELF_SIG_TYPES]
     signing: dict[str, datetime | None] = {}
+    revoked: set[str] = set()
+    bound: list[Packet] = []
+    foreign: list[Packet] = []
     for key, sigs in subkeys:
-        if any(s.signature_type == SignatureType.SubkeyRevocation for s in sigs):
-            continue
         binding = _newest([s for s in sigs if s.signature_type == SignatureType.SubkeyBinding])
-        if binding is None or not _can_sign(binding) or key.key_created is None:
+        if binding is None:
+            foreign.append(key)
+            continue
+        bound.append(key)
+        if any(s.signature_type == SignatureType.SubkeyRevocation for s in sigs):
+            revoked.add((key.fingerprint or "").upper())
+            continue
+        if not _can_sign(binding) or key.key_created is None:
             continue
         period = binding.key_validity_period
         signing[(key.fingerprint or "").upper()] = key.key_created + period if period else None
@@ -145,11 +161,14 @@ def _facts(cert: Cert, packets: list[Packet]) -> LoadedCert:
         primary_can_sign=_can_sign(_newest(self_sigs)),
         user_emails=tuple(emails),
         created_at=created,
+        revoked_subkeys=frozenset(revoked),
     )
-    keys = [primary] + [k for k, _ in subkeys]
+    keys = [primary, *bound]
     return LoadedCert(
         cert,
         info,
         tuple((k.fingerprint or "").upper() for k in keys),
         tuple((k.key_id or "").upper() for k in keys),
+        tuple((k.fingerprint or "").upper() for k in foreign),
+        tuple((k.key_id or "").upper() for k in foreign),
     )
