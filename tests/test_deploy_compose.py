@@ -151,15 +151,23 @@ def test_services_agree_with_each_other() -> None:
                 assert source in doc["volumes"], source
 
 
-def test_receiver_outlives_gunicorns_graceful_timeout() -> None:
+def test_gunicorn_config_matches_gitward_serve_and_the_grace_periods() -> None:
+    from gitward.receiver import service
+
     settings = runpy.run_path(str(ROOT / "receiver" / "gunicorn.conf.py"))
     config = importlib.import_module("gunicorn.config").Config()  # ships no type hints
     for key, value in settings.items():
         if not key.startswith("_"):
             config.set(key, value)  # an unknown name or a bad value raises here
-    assert config.bind == ["0.0.0.0:8000"]
-    assert config.graceful_timeout < config.timeout
+    # The same values `gitward serve` gives gunicorn in code.
+    assert (config.timeout, config.graceful_timeout) == (service.TIMEOUT, service.GRACEFUL_TIMEOUT)
+    assert config.wsgi_app == "gitward.receiver.app:create_app('/etc/gitward')"
+    services = load_compose()["services"]
+    receiver = services["receiver"]
+    assert f"--bind {config.bind[0]}" in receiver["command"]
+    port = config.bind[0].rpartition(":")[2]
+    assert f"127.0.0.1:{port}:{port}" in receiver["ports"]
+    assert f"http://127.0.0.1:{port}/healthz" in " ".join(receiver["healthcheck"]["test"])
     for name in ("receiver", "worker"):
-        grace = load_compose()["services"][name]["stop_grace_period"]
-        seconds = int(grace.removesuffix("s"))
+        seconds = int(services[name]["stop_grace_period"].removesuffix("s"))
         assert seconds >= config.graceful_timeout + 10, name

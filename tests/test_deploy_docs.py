@@ -59,7 +59,7 @@ def test_forges_yaml_for_compose_loads_and_uses_the_mounted_secrets(tmp_path: Pa
                 name = ref.removeprefix("file:/run/secrets/")
                 for service in ("receiver", "worker"):
                     assert name in COMPOSE["services"][service]["secrets"], (service, name)
-            url = f"http://receiver:8000/webhooks/{forge.name}"
+            url = f"http://receiver:8088/webhooks/{forge.name}"
             assert url in DOC
 
 
