@@ -13,6 +13,7 @@ import pytest
 
 from gitward.cli import main
 from gitward.cli.install_cmd import parse_shim, render_shim
+from gitward.errors import GitwardError
 
 ROOT = Path(__file__).resolve().parent.parent
 GIT_ENV = gwrepo.clean_env()
@@ -188,3 +189,30 @@ def test_gitpython_is_loaded_only_when_repositories_are_opened() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_marker_without_an_exec_line_is_not_a_shim_and_a_missing_root_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gitward.cli.install_cmd import MARKER
+
+    assert parse_shim(f"#!/bin/sh\n{MARKER}\necho hello\n") is None
+    assert main(["uninstall", "--gitea", str(tmp_path / "absent")]) == 1
+    assert f"{tmp_path / 'absent'}: not a directory" in capsys.readouterr().err
+
+
+def test_gitward_found_on_path_when_not_beside_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitward.cli import install_cmd
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gitward").write_text("#!/bin/sh\n")
+    (bin_dir / "gitward").chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "elsewhere" / "python"))
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert install_cmd.gitward_command() == str(bin_dir / "gitward")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(GitwardError, match="pass --gitward PATH"):
+        install_cmd.gitward_command()

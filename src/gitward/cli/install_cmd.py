@@ -15,6 +15,17 @@ hooks; to run several, use a runner like Gitea's `pre-receive.d`.
 Install also sets `receive.advertisePushOptions=true` in the repository, so that
 `git push -o gitward.reason=...` (bypass) is accepted; uninstall leaves that setting alone.
 
+Repositories created later start unguarded unless something puts the hook there. `--template DIR`
+keeps the same shim in a git template directory (`DIR/hooks/pre-receive.d/gitward` with
+`--gitea`, else `DIR/hooks/pre-receive`, plus `receive.advertisePushOptions` in `DIR/config`);
+with `init.templateDir = DIR` in the git configuration of the account that creates repositories,
+every `git init` and `git clone` copies it into the new repository. Gitea runs git with
+HOME = its `[git] HOME_PATH` and writes its `[git.config]` options there, and creates, forks and
+migrates repositories with plain `git init --bare` / `git clone --bare|--mirror`, so those start
+guarded (docs/deploy.md names the Gitea source files). What git does not create (adopted
+directories, Forgejo's `git init --template=`) is covered by re-running this command from a
+timer: `--quiet` prints only what changed or failed.
+
 Repositories are opened with GitPython (imported lazily: `gitward --help` and the hook never pay
 for it). Each one is handled on its own: a directory that is not a bare git repository (a work
 tree under the Gitea root, a stray folder) is skipped with one warning line, a repository that
@@ -36,18 +47,24 @@ from typing import TYPE_CHECKING, NamedTuple
 from gitward.errors import GitwardError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import git
 
 HELP = "install (or uninstall) the gitward pre-receive hook in bare repositories"
 MARKER = "# gitward-managed: `gitward install` writes this file, `gitward uninstall` removes it"
 SAVED = "pre-receive.gitward-saved"
+# Lines a timer run (--quiet) leaves out: nothing was changed.
+QUIET_STATES = frozenset({"unchanged", "not installed"})
 _CONFIG_LINE = re.compile(r"^GITWARD_CONFIG=(.*)$", re.M)
 _EXEC_LINE = re.compile(r"^exec (.*) hook pre-receive\b", re.M)
 EPILOG = (
     "Each repository is handled on its own. One that is not a bare git repository is skipped "
     "with a warning, one that cannot be changed is reported as FAILED, and the others are still "
     "handled. Exit status: 0 when every repository was handled, 1 when any was skipped or "
-    "failed."
+    "failed. --template DIR also keeps the hook in a git template directory: point git's "
+    "init.templateDir at DIR (for Gitea: [git.config] in app.ini) and repositories git creates "
+    "start guarded."
 )
 
 
@@ -108,6 +125,15 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         parser.add_argument(
             "--force", action="store_true", help="move a foreign hooks/pre-receive aside"
         )
+    parser.add_argument(
+        "--template",
+        metavar="DIR",
+        help="also the git template directory DIR (for init.templateDir): new repositories "
+        "start guarded",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print only what changed or failed (timers)"
+    )
 
 
 def targets(args: argparse.Namespace) -> list[tuple[Path, Path]]:
@@ -119,8 +145,8 @@ def targets(args: argparse.Namespace) -> list[tuple[Path, Path]]:
             raise GitwardError(f"{root}: not a directory")
         repos = sorted(p for p in root.glob("*/*.git") if p.is_dir())
         pairs += [(r, r / "hooks" / "pre-receive.d" / "gitward") for r in repos]
-    if not pairs:
-        raise GitwardError("name at least one repository (REPO.git) or --gitea ROOT")
+    if not pairs and not args.template:
+        raise GitwardError("name at least one repository (REPO.git), --gitea ROOT or --template")
     return pairs
 
 
@@ -151,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
         text = render_shim(
             args.gitward or gitward_command(), str(Path(config).absolute()) if config else None
         )
-    trouble = 0
+    trouble = 0 if args.template is None else template(args, text)
     for path, hook in pairs:
         try:
             repo = open_bare(path)
@@ -164,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
                 state = uninstall_one(hook)
             else:
                 state = install_one(repo, hook, text, force=args.force)
-            print(f"{path}: {state}")
+            _report(args, f"{path}: {state}", state)
         except (GitwardError, OSError) as exc:  # e.g. hooks/ not writable: the next one may be
             print(f"{path}: FAILED: {exc}", file=sys.stderr)
             trouble += 1
@@ -173,9 +199,46 @@ def run(args: argparse.Namespace) -> int:
     return 1 if trouble else 0
 
 
+def _report(args: argparse.Namespace, line: str, state: str) -> None:
+    if not (args.quiet and state in QUIET_STATES):
+        print(line)
+
+
+def template(args: argparse.Namespace, text: str) -> int:
+    """Install (or uninstall) the shim in the git template directory `args.template`; the
+    number of failures (0 or 1). A changed template prints where git must be told about it."""
+    root = Path(args.template).absolute()
+    relative = ("pre-receive.d", "gitward") if args.gitea else ("pre-receive",)
+    hook = root.joinpath("hooks", *relative)
+    try:
+        if args.command == "uninstall":
+            state = uninstall_one(hook)
+        else:
+            root.mkdir(parents=True, exist_ok=True)
+            state = write_hook(hook, text, force=args.force)
+            _template_push_options(root / "config")
+    except (GitwardError, OSError) as exc:
+        print(f"{root}: FAILED (git template): {exc}", file=sys.stderr)
+        return 1
+    _report(args, f"{root}: {state} (git template)", state)
+    if args.command == "install" and state != "unchanged":
+        where = (
+            "Gitea: app.ini [git.config] init.templateDir"
+            if args.gitea
+            else "git config --global init.templateDir (as the account that creates them)"
+        )
+        print(f"  new repositories get the hook once git is told: {where} = {root}")
+    return 0
+
+
 def install_one(repo: git.Repo, hook: Path, text: str, *, force: bool) -> str:
-    """Write `text` to `hook` (mode 0755); returns "installed", "updated" or "unchanged"."""
+    """Enable push options in `repo` and write its hook; see `write_hook`."""
     _enable_push_options(repo)
+    return write_hook(hook, text, force=force)
+
+
+def write_hook(hook: Path, text: str, *, force: bool) -> str:
+    """Write `text` to `hook` (mode 0755); returns "installed", "updated" or "unchanged"."""
     state = "installed"
     if hook.exists():
         current = hook.read_text(encoding="utf-8", errors="replace")
@@ -211,16 +274,34 @@ def uninstall_one(hook: Path) -> str:
 
 
 def _enable_push_options(repo: git.Repo) -> None:
-    """Set `receive.advertisePushOptions=true` in the repository's own config (left untouched
-    when already set, so a re-run from cron rewrites nothing)."""
+    """Set `receive.advertisePushOptions=true` in the repository's own config."""
+    _set_push_options(lambda: repo.config_reader("repository"), repo.config_writer)
+
+
+def _template_push_options(config: Path) -> None:
+    """The same in a template's `config`, which `git init` copies as the new repository's first
+    configuration (other keys in it are kept)."""
+    import git  # noqa: PLC0415  # see open_bare
+
+    _set_push_options(
+        lambda: git.GitConfigParser(str(config), read_only=True),
+        lambda: git.GitConfigParser(str(config), read_only=False),
+    )
+
+
+def _set_push_options(
+    reader: Callable[[], git.GitConfigParser], writer: Callable[[], git.GitConfigParser]
+) -> None:
+    """Set the key through `writer` unless `reader` shows it set already (so a re-run from a
+    timer rewrites nothing)."""
     import configparser  # noqa: PLC0415  # GitPython's config errors; loaded with it anyway
 
     key = ("receive", "advertisePushOptions")
     try:
-        with repo.config_reader("repository") as reader:
-            if str(reader.get_value(*key, default="")).lower() == "true":
+        with reader() as current:
+            if str(current.get_value(*key, default="")).lower() == "true":
                 return
-        with repo.config_writer("repository") as writer:
-            writer.set_value(*key, "true")
+        with writer() as out:
+            out.set_value(*key, "true")
     except (OSError, configparser.Error, ValueError) as exc:  # unwritable, config.lock held...
         raise GitwardError(f"cannot set receive.advertisePushOptions: {exc}"[:300]) from exc
