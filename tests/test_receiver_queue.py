@@ -138,3 +138,52 @@ def test_jobs_run_through_a_real_consumer(queue: Queue) -> None:
         consumer.stop(graceful=True)
     assert sorted(ran) == sorted(ids)
     assert all(queue.store.get(i).state == "done" for i in ids)  # type: ignore[union-attr]
+
+
+def test_a_process_that_does_not_serve_jobs_refuses_to_run_one(tmp_path: Path) -> None:
+    queue = Queue(f"sqlite:///{tmp_path / 'q.db'}")
+    job_id, _ = queue.store.submit(job(), time.time())
+    with pytest.raises(RuntimeError, match="does not run jobs"):
+        queue._run(job_id)
+    assert queue.store.get(job_id).state == "queued"  # type: ignore[union-attr]
+
+
+def test_a_runner_that_breaks_gives_the_job_back(tmp_path: Path) -> None:
+    queue = Queue(f"sqlite:///{tmp_path / 'q.db'}")
+
+    def broken(record: JobRecord) -> dict[str, object]:
+        raise KeyboardInterrupt  # a shutdown in the middle of the job
+
+    queue.serve(broken)
+    job_id, _ = queue.store.submit(job(), time.time())
+    with pytest.raises(KeyboardInterrupt):
+        queue._run(job_id)
+    assert queue.store.get(job_id).state == "queued"  # type: ignore[union-attr]
+
+
+def test_reclaim_enqueues_again_and_runs_periodically(tmp_path: Path) -> None:
+    queue = Queue(f"sqlite:///{tmp_path / 'q.db'}", stale_after=0.0)
+    queue.store.submit(job(), time.time() - 10)
+    before = queue.huey.pending_count()
+    assert queue.reclaim() == 1
+    assert queue.huey.pending_count() == before + 1
+    stop = threading.Event()
+    thread = queue.reclaim_periodically(0.01, stop)
+    time.sleep(0.1)
+    stop.set()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert queue.huey.pending_count() > before + 1  # the loop found it again (stale after 0 s)
+
+
+def test_a_delayed_enqueue_is_scheduled_not_run_now(tmp_path: Path) -> None:
+    queue = Queue(f"sqlite:///{tmp_path / 'q.db'}")
+    queue.enqueue("some-id", delay=60)
+    (task,) = queue.huey.pending()
+    assert task.args == ("some-id",)
+    assert task.eta is not None  # the consumer holds it back until then
+
+
+def test_an_unknown_queue_url_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown queue URL scheme: amqp"):
+        Queue("amqp://localhost/")
