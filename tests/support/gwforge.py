@@ -111,7 +111,7 @@ class ForgeDouble:
 
     def on(self, method: str, path: str, *answers: Answer) -> None:
         """Answer `method path` (a regular expression over the path without its query) with
-        `answers` in turn, the last one from then on."""
+        `answers` in turn, the last one from then on. The route scripted last wins."""
         self._routes.append((method, re.compile(path), list(answers) or [Answer()]))
 
     def forget_answers(self) -> None:
@@ -138,7 +138,7 @@ class ForgeDouble:
         if problem:
             self.problems.append(problem)
             return _json(422, {"message": problem})
-        for method, pattern, answers in self._routes:
+        for method, pattern, answers in reversed(self._routes):
             if method == request.method and pattern.fullmatch(path.split("?", 1)[0]):
                 with self._lock:
                     answer = answers.pop(0) if len(answers) > 1 else answers[0]
