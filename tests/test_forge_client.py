@@ -4,12 +4,15 @@ come back later, and the token never leaks."""
 
 from __future__ import annotations
 
+import email.utils
 import itertools
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import gwforge
 import pytest
+import requests
 from gwforge import Answer, FakeTime, ForgeDouble
 from pytest_httpserver import HTTPServer
 
@@ -374,3 +377,39 @@ def test_mutating_calls_are_paced(forge: ForgeDouble) -> None:
     assert all(later - earlier >= 0.24 for earlier, later in itertools.pairwise(posts))
     gets = [s.at for s in forge.sent("GET")]
     assert gets[1] - posts[0] < 0.2  # reading is not paced
+
+
+def test_a_library_error_quoting_the_token_is_redacted_and_not_chained() -> None:
+    class Refusing(requests.Session):
+        def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+            header = kwargs["headers"]["Authorization"]
+            raise requests.exceptions.InvalidHeader(f"Invalid header value {header!r}")
+
+    forge = gwforge.instance("gitea", "http://127.0.0.1:9/api/v1")
+    with pytest.raises(ForgeError, match="InvalidHeader") as failed:
+        ForgeClient(forge, TOKEN, session=Refusing()).post_status(REPO, SHA, FAIL)
+    assert TOKEN not in str(failed.value)
+    assert failed.value.__context__ is None
+
+
+def test_an_answer_that_is_not_json_is_an_error(forge: ForgeDouble) -> None:
+    forge.on("GET", STATUS, Answer(text="<html>a proxy's page</html>"))
+    with pytest.raises(ForgeError, match="not JSON"):
+        client(forge, FakeTime()).post_status(REPO, SHA, FAIL)
+
+
+def test_retry_after_may_be_an_http_date(forge: ForgeDouble) -> None:
+    clock = FakeTime()
+    when = email.utils.formatdate(clock.now() + 4, usegmt=True)
+    forge.on("GET", STATUS, Answer(503, headers={"Retry-After": when}), Answer(json=combined()))
+    forge.on("POST", POST, Answer(201, {}))
+    assert client(forge, clock).post_status(REPO, SHA, FAIL) is True
+    assert clock.slept == [4.0]
+
+
+def test_unreadable_rate_limit_headers_fall_back_to_a_minute(github: ForgeDouble) -> None:
+    odd = {"Retry-After": "soon", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "later"}
+    github.on("GET", STATUS, Answer(429, {"message": "slow down"}, odd))
+    with pytest.raises(RetryLater) as later:
+        client(github, FakeTime()).post_status(REPO, SHA, FAIL)
+    assert 60 <= later.value.delay <= 66

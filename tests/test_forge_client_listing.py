@@ -141,3 +141,12 @@ def test_an_unknown_pull_request_is_a_404_refusal(forge: ForgeDouble) -> None:
     with pytest.raises(ForgeError, match="HTTP 404") as refused:
         client(forge).pull_head(REPO, 8)
     assert refused.value.status == 404
+
+
+def test_a_branch_answer_without_a_commit_id_is_an_error(forge: ForgeDouble) -> None:
+    if kind(forge) == "github":
+        forge.on("GET", f"/repos/{REPO}/commits/heads%2Fmain", Answer(json={"sha": None}))
+    else:
+        forge.on("GET", f"/repos/{REPO}/branches/main", Answer(json={"name": "main"}))
+    with pytest.raises(ForgeError, match="branch main is unusable"):
+        client(forge).branch_head(REPO, "main")

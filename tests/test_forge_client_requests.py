@@ -106,7 +106,7 @@ def test_branch_tips_are_read_where_each_forge_puts_them() -> None:
     assert github.branch_heads([{"name": "main", "commit": {"sha": SHA}}]) == [
         Head("refs/heads/main", SHA)
     ]
-    assert gitea.branch_heads([{"name": "main", "commit": {"id": SHA}}, {"name": "x"}]) == [
+    assert gitea.branch_heads([{"name": "main", "commit": {"id": SHA}}, {"name": 7}, "x"]) == [
         Head("refs/heads/main", SHA)
     ]
     assert github.branch_head({"sha": SHA}, "a/b") == Head("refs/heads/a/b", SHA)

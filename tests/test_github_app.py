@@ -23,7 +23,7 @@ from gitward.config.forges_file import AppAuth
 from gitward.errors import ConfigError
 from gitward.forges import checks, github
 from gitward.forges.delivery import Job
-from gitward.forges.status import CommitStatus
+from gitward.forges.status import CommitStatus, Request
 from gitward.model import Violation
 from gitward.receiver.forge_client import ForgeClient, ForgeError, Retry
 from gitward.receiver.github_app import (
@@ -363,3 +363,60 @@ def test_text_a_pusher_controls_adds_no_markup_and_fits_githubs_limits() -> None
     note = checks.annotation(found[0])
     assert len(str(note["message"])) <= checks.MESSAGE_MAX
     assert "\x1b" not in json.dumps(note)
+
+
+@pytest.mark.parametrize(
+    ("route", "answer", "error"),
+    [
+        (f"/repos/{REPO}/installation", {"id": "77"}, "named no installation"),
+        (
+            f"/app/installations/{INSTALLATION}/access_tokens",
+            {"expires_at": "x"},
+            "no installation token",
+        ),
+    ],
+)
+def test_answers_without_an_installation_or_a_token_are_errors(
+    gh: ForgeDouble, route: str, answer: dict[str, object], error: str
+) -> None:
+    clock = FakeTime()
+    script_installation(gh, clock, INSTALL_TOKEN)
+    gh.on("POST" if "access_tokens" in route else "GET", route, Answer(201, answer))
+    _, client = app_client(gh, clock)
+    with pytest.raises(ForgeError, match=error):
+        client.post_status(REPO, SHA, FAIL)
+
+
+def test_a_token_without_a_readable_expiry_is_kept_an_hour(gh: ForgeDouble) -> None:
+    clock = FakeTime()
+    script_installation(gh, clock, INSTALL_TOKEN)
+    gh.on(
+        "POST",
+        f"/app/installations/{INSTALLATION}/access_tokens",
+        Answer(201, {"token": INSTALL_TOKEN, "expires_at": "soon"}),
+    )
+    _, client = app_client(gh, clock)
+    client.post_status(REPO, SHA, FAIL)
+    clock.t += 50 * 60
+    client.post_status(REPO, SHA, FAIL)
+    assert len(gh.sent("POST", "/app/.*")) == 1
+
+
+def test_calls_about_no_repository_use_the_apps_jwt_and_try_once_more_on_a_401(
+    gh: ForgeDouble,
+) -> None:
+    clock = FakeTime()
+    gh.on("GET", "/app", Answer(401, {"message": "JWT expired"}), Answer(json={"id": APP_ID}))
+    app, client = app_client(gh, clock)
+    first = app.jwt()
+    assert client.call(Request("GET", "/app")).json == {"id": APP_ID}
+    sent = [bearer(s) for s in gh.sent("GET", "/app")]
+    assert sent[0] == first
+    assert len(sent) == 2  # a JWT made afresh (the same one while the clock stands still)
+    assert claims(sent[1])["iss"] == str(APP_ID)
+
+
+def test_connect_needs_a_token_or_an_app() -> None:
+    forge = gwforge.instance("gitea", "https://tea.example/api/v1")._replace(token=None)
+    with pytest.raises(ConfigError, match="neither token nor app"):
+        connect(forge)

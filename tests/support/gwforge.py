@@ -38,6 +38,7 @@ class Answer(NamedTuple):
     json: Any = None
     headers: Mapping[str, str] = {}
     delay: float = 0.0  # seconds to stall before answering (timeouts)
+    text: str | None = None  # a body that is not JSON (a proxy's error page)
 
 
 class Seen(NamedTuple):
@@ -144,6 +145,8 @@ class ForgeDouble:
                     answer = answers.pop(0) if len(answers) > 1 else answers[0]
                 if answer.delay:
                     time.sleep(answer.delay)
+                if answer.text is not None:
+                    return Response(answer.text, answer.status, headers=dict(answer.headers))
                 return _json(answer.status, answer.json, answer.headers)
         self.problems.append(f"no answer scripted for {request.method} {path}")
         return _json(404, {"message": "Not Found"})

@@ -247,10 +247,10 @@ class ForgeClient:
         except requests.ConnectionError:
             self._count(self._on_call, "connection")
             return _Fault("connection", "cannot connect to the forge")
-        except requests.RequestException as exc:  # its text may quote a header: never chain
-            raise ForgeError(
-                f"{self._what(request)}: {type(exc).__name__}: {_redact(str(exc), secret)}"
-            ) from None
+        except requests.RequestException as exc:
+            failed, response = f"{type(exc).__name__}: {_redact(str(exc), secret)}", None
+        if response is None:  # raised out here: the library's exception (its text may quote
+            raise ForgeError(f"{self._what(request)}: {failed}")  # a header) is not chained
         self._count(self._on_call, str(response.status_code))
         body: Any = None
         if response.content:
