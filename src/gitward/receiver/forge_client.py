@@ -153,7 +153,7 @@ def header_safe(token: str) -> str:
 
 
 def repository_of(path: str) -> str | None:
-    """ "owner/name" for a path below /repos/, else None."""
+    """The repository ("owner/name") a path below /repos/ is about, else None."""
     parts = path.split("?", 1)[0].split("/")
     return f"{parts[2]}/{parts[3]}" if len(parts) > 3 and parts[1] == "repos" else None
 
@@ -201,9 +201,10 @@ class ForgeClient:
         repository = repository_of(request.path)
         while True:
             self._check_blocked(request)
+            # The token first: fetching one (a GitHub App's) is a paced call of its own.
+            secret = header_safe(token or self._credentials.token(self, repository))
             if request.method in MUTATING:
                 self._pace()
-            secret = header_safe(token or self._credentials.token(self, repository))
             outcome = self._send(request, secret)
             if isinstance(outcome, Reply):
                 if outcome.status < 400:
