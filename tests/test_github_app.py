@@ -140,7 +140,8 @@ def test_calls_about_a_repository_use_its_installation_token(gh: ForgeDouble) ->
     clock = FakeTime()
     script_installation(gh, clock, INSTALL_TOKEN)
     _, client = app_client(gh, clock)
-    assert client.post_status(REPO, SHA, FAIL) is True
+    client.post_status(REPO, SHA, FAIL)
+    assert gh.sent("POST", ".*/statuses/.*")
     installation, exchange, *rest = gh.seen
     assert installation.route == f"GET /repos/{REPO}/installation"
     assert exchange.route == f"POST /app/installations/{INSTALLATION}/access_tokens"
@@ -172,7 +173,8 @@ def test_a_refused_installation_token_is_replaced_once(gh: ForgeDouble) -> None:
     revoked = Answer(401, {"message": "Bad credentials"})
     gh.on("GET", STATUS, revoked, Answer(json={"state": "pending", "statuses": []}))
     _, client = app_client(gh, clock)
-    assert client.post_status(REPO, SHA, FAIL) is True
+    client.post_status(REPO, SHA, FAIL)
+    assert gh.sent("POST", ".*/statuses/.*")
     assert [bearer(s) for s in gh.sent("GET", STATUS)] == [INSTALL_TOKEN, INSTALL_TOKEN_2]
 
 
@@ -420,3 +422,12 @@ def test_connect_needs_a_token_or_an_app() -> None:
     forge = gwforge.instance("gitea", "https://tea.example/api/v1")._replace(token=None)
     with pytest.raises(ConfigError, match="neither token nor app"):
         connect(forge)
+
+
+def test_the_installation_token_is_there_for_fetching_the_repository(gh: ForgeDouble) -> None:
+    clock = FakeTime()
+    script_installation(gh, clock, INSTALL_TOKEN)
+    _, client = app_client(gh, clock)
+    assert client.token_for(REPO) == INSTALL_TOKEN
+    assert client.token_for(REPO) == INSTALL_TOKEN
+    assert len(gh.sent("POST", "/app/.*")) == 1

@@ -327,17 +327,21 @@ class ForgeClient:
 
     # -- what the receiver asks -----------------------------------------------------------
 
-    def post_status(self, repository: str, sha: str, status: CommitStatus) -> bool:
+    def post_status(self, repository: str, sha: str, status: CommitStatus) -> None:
         """Post `status` on `sha` unless the newest status of its context already has the same
-        state and description (a job run twice posts once). True when posted."""
+        state and description (a job run twice posts once)."""
         wanted = self.api.status_request(repository, sha, status)
         body = wanted.json or {}
         now = Posted(str(body.get("state")), str(body.get("description")))
         if self.current_status(repository, sha, status.context) == now:
             LOG.info("%s: %s %s already says %s", self.forge.name, repository, sha, now.state)
-            return False
+            return
         self.call(wanted)
-        return True
+
+    def token_for(self, repository: str) -> str:
+        """The token calls about `repository` use; it also authorises fetching it over HTTPS
+        (a GitHub App's installation token with the user name `x-access-token`)."""
+        return header_safe(self._credentials.token(self, repository))
 
     def current_status(self, repository: str, sha: str, context: str) -> Posted | None:
         """The newest status `context` has on `sha`, or None (the forge's combined status)."""
