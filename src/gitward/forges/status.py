@@ -62,3 +62,24 @@ def status_request(repository: str, sha: str, status: CommitStatus, state: str) 
     if status.target_url:
         body["target_url"] = status.target_url
     return Request("POST", f"/repos/{repository}/statuses/{sha}", body)
+
+
+# What the forges answer, read back into values: the sweep and `gitward recheck` need to know
+# which commits should carry a status and whether one is already there.
+
+
+class Posted(NamedTuple):
+    """The newest status a commit carries for one context, as the forge spells its state (so
+    it compares with what `status_request` would send)."""
+
+    state: str
+    description: str
+
+
+class Head(NamedTuple):
+    """A commit that should carry gitward's status: a branch's tip (`ref` the branch), or a
+    pull request's head judged against its base branch (`number` set, `ref` the base)."""
+
+    ref: str  # refs/heads/<name>
+    sha: str
+    number: int | None = None
