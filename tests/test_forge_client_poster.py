@@ -1,4 +1,5 @@
-"""The client is what the worker's judge posts statuses with (`judge.Poster`)."""
+"""Forge clients are what the worker's judge posts with (`judge.Poster`): statuses in token
+mode, check runs in GitHub App mode."""
 
 from __future__ import annotations
 
@@ -6,10 +7,17 @@ import gwforge
 
 from gitward.receiver.forge_client import ForgeClient
 from gitward.receiver.judge import Poster
+from gitward.receiver.posters import CheckRunPoster, StatusPoster, poster_for
 
 
-def test_a_forge_client_is_a_poster_for_the_judge() -> None:
+def test_a_token_forge_posts_statuses() -> None:
     client = ForgeClient(gwforge.instance("gitea", "https://tea.example/api/v1"), "t0ken")
-    poster: Poster = client  # mypy --strict checks this line
-    assert poster.post_status == client.post_status
+    poster: Poster = poster_for(client)  # mypy --strict checks this line
+    assert isinstance(poster, StatusPoster)
     assert client.token_for("acme/app") == "t0ken"
+
+
+def test_checkrun_poster_is_a_poster() -> None:
+    client = ForgeClient(gwforge.instance("github", "https://api.github.example"), "t0ken")
+    poster: Poster = CheckRunPoster(client)
+    assert poster is not None

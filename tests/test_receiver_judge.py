@@ -8,7 +8,7 @@ recording poster (the REST side is tested against the forges' API descriptions e
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import gwdaemon
@@ -22,6 +22,7 @@ from gitward.config import forges_file
 from gitward.config.forges_file import ForgeInstance
 from gitward.forges.delivery import Job
 from gitward.forges.status import CommitStatus
+from gitward.model import Violation
 from gitward.receiver.jobs import JobRecord
 from gitward.receiver.judge import Judge
 
@@ -43,6 +44,12 @@ class Recorder:
 
     def post_status(self, repository: str, sha: str, status: CommitStatus) -> None:
         self.posted.append((repository, sha, status))
+
+    def post_final(
+        self, repository: str, sha: str, status: CommitStatus, violations: Sequence[Violation]
+    ) -> None:
+        self.posted.append((repository, sha, status))
+        self.violations = list(violations)
 
 
 class Forge:

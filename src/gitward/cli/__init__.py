@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "uninstall": "install_cmd",
     "doctor": "doctor_cmd",
     "serve": "serve_cmd",
+    "worker": "worker_cmd",
+    "recheck": "recheck_cmd",
 }
 
 

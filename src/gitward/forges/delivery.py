@@ -37,7 +37,8 @@ class Job(NamedTuple):
     """One verdict to compute and post: a push, or a pull request judged as a push of its
     head to its base branch.
 
-    push: `ref` was moved from `before` to `after` (either may be all zeros).
+    push: `ref` was moved from `before` to `after` (either may be all zeros; `before` empty:
+    from where the receiver last saw the branch, for re-runs).
     pull_request: `ref` is the base branch, `after` the head commit, `before` empty (the
     base branch's tip is fetched when the job runs), `number` the pull request."""
 
@@ -51,12 +52,15 @@ class Job(NamedTuple):
     delivery_id: str = ""
     # Who pushed (push) or opened the pull request, as the forge authenticated them.
     actor: str = ""
+    # Set for an explicit re-run (a check's "Re-run", `gitward recheck`): never a duplicate.
+    rerun: str = ""
 
     @property
     def key(self) -> str:
         """What makes two deliveries the same job (Gitea's "replay" sends a new delivery id)."""
         what = f"pr/{self.number}" if self.kind == "pull_request" else self.ref
-        return f"{self.forge}/{self.repository}/{what}/{self.before}/{self.after}"
+        again = f"/rerun/{self.rerun}" if self.rerun else ""
+        return f"{self.forge}/{self.repository}/{what}/{self.before}/{self.after}{again}"
 
     @property
     def supersede_key(self) -> str | None:

@@ -87,13 +87,15 @@ def rerequested(
     if isinstance(prs, list) and prs and isinstance(prs[0], Mapping):
         base = d.branch(d.text(d.obj(prs[0], "base"), "ref"), f"{event}.pull_requests.base.ref")
         number = d.number(prs[0], "number")
-        return d.Job(forge, repository, "pull_request", base, "", head, number, delivery_id)
+        return d.Job(forge, repository, "pull_request", base, "", head, number, delivery_id,
+                     d.actor(payload), rerun=delivery_id or head)  # fmt: skip
     suite = d.obj(run, "check_suite") if event == "check_run" else run
     branch = suite.get("head_branch")
     if not isinstance(branch, str):
         return d.Ignored(f"{event} names no branch or pull request")
     ref = d.branch(branch, f"{event}.head_branch")
-    return d.Job(forge, repository, "push", ref, "0" * len(head), head, None, delivery_id)
+    return d.Job(forge, repository, "push", ref, "", head, None, delivery_id, d.actor(payload),
+                 rerun=delivery_id or head)  # fmt: skip
 
 
 def status_request(repository: str, sha: str, status: CommitStatus) -> Request:

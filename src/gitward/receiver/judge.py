@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -45,10 +45,15 @@ REPORT_VIOLATIONS = 500  # kept in a job's result (the counts are all kept)
 
 
 class Poster(Protocol):
-    """Posts statuses to one forge (`receiver.forge_client`); raises RetryLater while the
-    forge is unavailable."""
+    """Posts to one forge (`receiver.posters`); raises RetryLater while it is unavailable."""
 
-    def post_status(self, repository: str, sha: str, status: CommitStatus) -> None: ...
+    def post_status(self, repository: str, sha: str, status: CommitStatus) -> None:
+        """The pending status, when the job starts."""
+
+    def post_final(
+        self, repository: str, sha: str, status: CommitStatus, violations: Sequence[Violation]
+    ) -> None:
+        """The verdict; `violations` for annotations (check runs)."""
 
 
 Credentials = Callable[[ForgeInstance, str], tuple[str, bytes]]
@@ -82,8 +87,9 @@ class Judge:
             pending = CommitStatus("pending", wording.pending(), context, url)
             poster.post_status(job.repository, target, pending)
         started = time.monotonic()
+        found: list[Violation] = []
         try:
-            result, target = self._judge(job, forge, target)
+            result, target, found = self._judge(job, forge, target)
         except RetryLater:
             raise
         except GitwardError as exc:
@@ -92,14 +98,17 @@ class Judge:
         result["seconds"] = round(time.monotonic() - started, 3)
         result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
         if target:
-            poster.post_status(job.repository, target, final_status(result, context, url))
+            status = final_status(result, context, url)
+            poster.post_final(job.repository, target, status, found)
         return result
 
     def _report_url(self, job_id: str) -> str | None:
         base = self.forges.receiver.public_url
         return f"{base}/reports/{job_id}" if base else None
 
-    def _judge(self, job: Job, forge: ForgeInstance, target: str) -> tuple[dict[str, object], str]:
+    def _judge(
+        self, job: Job, forge: ForgeInstance, target: str
+    ) -> tuple[dict[str, object], str, list[Violation]]:
         loaded = load(self.policy)
         version = policy_version(loaded.path, Path(loaded.policy.settings.signers_dir))
         username, password = self.credentials(forge, job.repository)
@@ -126,7 +135,7 @@ class Judge:
             if job.kind == "pull_request"
             else list(verdict.violations)
         )
-        return result_of(verdict, found, checked, version), target
+        return result_of(verdict, found, checked, version), target, found
 
 
 def _fetch(
@@ -142,6 +151,8 @@ def _fetch(
         if base is None:
             raise GitError(f"the base branch {job.ref} is not on the forge")
         return RefUpdate(base, job.after, job.ref), RefsBefore(tips)
+    if not job.before:  # a re-run of a branch: from where the mirror last saw it
+        job = job._replace(before=_tips(repo, deadline).get(job.ref, "0" * len(job.after)))
     if not is_zero_oid(job.after):
         mirror.fetch([f"+{job.ref}:{job.ref}"])
         _have(mirror, repo, job.after, deadline)
