@@ -50,7 +50,7 @@ def create() -> Metrics:
         forge_calls=Counter("gitward_forge_api_calls", "Forge API calls.", ["forge", "status"]),
         retries=Counter("gitward_retries", "Forge calls or jobs tried again.", ["forge", "what"]),
         queue_depth=Gauge(
-            "gitward_queue_depth", "Jobs queued or running.", multiprocess_mode="liveall"
+            "gitward_queue_depth", "Jobs queued or running.", multiprocess_mode="livemostrecent"
         ),
     )
 
