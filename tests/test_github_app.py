@@ -431,3 +431,24 @@ def test_the_installation_token_is_there_for_fetching_the_repository(gh: ForgeDo
     assert client.token_for(REPO) == INSTALL_TOKEN
     assert client.token_for(REPO) == INSTALL_TOKEN
     assert len(gh.sent("POST", "/app/.*")) == 1
+
+
+def test_in_app_mode_the_judge_posts_a_check_run_not_a_status(gh: ForgeDouble) -> None:
+    from gitward.receiver.posters import CheckRunPoster, poster_for
+
+    clock = FakeTime()
+    script_installation(gh, clock, INSTALL_TOKEN)
+    gh.on("POST", f"/repos/{REPO}/check-runs", Answer(201, {"id": 77}), Answer(201, {"id": 78}))
+    gh.on("PATCH", f"/repos/{REPO}/check-runs/7[78]", Answer(200, {"id": 77}))
+    _, client = app_client(gh, clock)
+    poster = poster_for(client)
+    assert isinstance(poster, CheckRunPoster)
+    pending = CommitStatus("pending", "gitward is checking the commits", "gitward")
+    poster.post_status(REPO, SHA, pending)
+    poster.post_final(REPO, SHA, FAIL, violations(3))
+    assert [s.path for s in gh.sent("PATCH")] == [f"/repos/{REPO}/check-runs/77"]
+    # a final verdict whose pending call never got through still gets its run
+    poster.post_final(REPO, SHA, FAIL, violations(1))
+    assert len(gh.sent("POST", ".*/check-runs")) == 2
+    assert gh.sent("PATCH")[-1].path == f"/repos/{REPO}/check-runs/78"
+    assert gh.sent("POST", rf"/repos/{REPO}/statuses/.*") == []  # no status in App mode
