@@ -124,9 +124,13 @@ def test_pull_requests_get_pending_then_their_verdict(
         assert s.deliver(2, bad, "replayed")[1]["duplicate"] is True  # Gitea's replay
         wait_until("both verdicts", lambda: len(statuses(s.double, good)) == 2
                    and len(statuses(s.double, bad)) == 2)  # fmt: skip
+        hostile = json.loads(delivery(kind, 9, good))
+        hostile["repository"]["full_name"] = "acme/../../etc"
+        hostile_body = json.dumps(hostile).encode()
         refused = [
             http("POST", s.route, b"{}", {"X-GitHub-Event": "push"})[0],  # no signature
             oversized_status(s.route, headers(kind, b"x", "h"), 30 * 1024 * 1024),
+            http("POST", s.route, hostile_body, headers(kind, hostile_body, "h2"))[0],
         ]
         metrics = http("GET", f"{s.base}/metrics")[1]
         report = http("GET", f"{s.base}/reports/{first[1]['job']}")
@@ -138,7 +142,7 @@ def test_pull_requests_get_pending_then_their_verdict(
     assert pending[0] == "pending"
     assert final[0] == "failure"
     assert final[1].startswith("protect-main/signature: not signed")
-    assert refused == [401, 413]
+    assert refused == [401, 413, 400]
     assert "gitward_queue_depth 0.0" in metrics
     assert report[0] == 200
     assert "No violations" in report[1]
@@ -190,4 +194,47 @@ def test_two_workers_share_one_redis_queue(
             assert s.deliver(n, head, f"d{n}")[0] == 202
         wait_until("six verdicts", lambda: all(len(statuses(s.double, h)) == 2 for h in heads))
     for head in heads:  # each job ran once: one pending, one final
-        assert [state for state, _ in statuses(s.double, head)] == ["pending", "success"]
+        states = [state for state, _ in statuses(s.double, head)]
+    assert states[0] == "pending"
+    assert states[-1] == "success"  # finished, not left pending or given up as an error
+
+
+def test_statuses_arrive_once_the_forge_is_back(
+    tmp_path: Path, forge_server: Any, git_url: str
+) -> None:
+    s = make(tmp_path, "gitea", forge_server, git_url)
+    base = s.served.signed("JIRA-1: base\n", [])
+    s.served.set_ref("refs/heads/main", base)
+    head = s.served.signed("JIRA-2: posted once the forge is back\n", [base])
+    s.served.set_ref("refs/pull/4/head", head)
+    down = gwforge.Answer(503, {"message": "maintenance"})
+    s.double.on("POST", rf"/repos/acme/app/statuses/{head}", down, down, down,
+                gwforge.Answer(201, {}))  # fmt: skip
+    with s.serve():
+        wait_until("the receiver", lambda: up(s.base))
+        assert s.deliver(4, head)[0] == 202
+        wait_until("the final status", lambda: statuses(s.double, head)[-1:] == [
+            ("success", "1 commit checked: all rules pass")], 60)  # fmt: skip
+    assert len(statuses(s.double, head)) >= 5  # the refused attempts, then both statuses
+
+
+def test_sigterm_lets_the_running_job_finish(
+    tmp_path: Path, forge_server: Any, git_url: str
+) -> None:
+    s = make(tmp_path, "github", forge_server, git_url)
+    base = s.served.signed("JIRA-1: base\n", [])
+    s.served.set_ref("refs/heads/main", base)
+    head = s.served.signed("JIRA-2: finished after SIGTERM\n", [base])
+    s.served.set_ref("refs/pull/5/head", head)
+    stall = gwforge.Answer(201, {}, delay=3)  # the pending status takes a while
+    s.double.on("POST", rf"/repos/acme/app/statuses/{head}", stall, gwforge.Answer(201, {}))
+    with s.serve("--no-worker"):
+        wait_until("the receiver", lambda: up(s.base))
+        with s.worker() as running:
+            assert s.deliver(5, head)[0] == 202
+            wait_until("the job to start", lambda: len(statuses(s.double, head)) == 1)
+            running.send_signal(signal.SIGTERM)
+            assert running.wait(timeout=40) == 0
+    states = [state for state, _ in statuses(s.double, head)]
+    assert states[0] == "pending"
+    assert states[-1] == "success"  # finished, not left pending or given up as an error
