@@ -25,6 +25,8 @@ timeout = 30
 # In-flight requests get this long after SIGTERM; docker-compose.yml's stop_grace_period for
 # the receiver is longer, so gunicorn, not SIGKILL, ends them.
 graceful_timeout = 30
+# No runtime control socket (gunicornc): nothing here needs one, so it is not exposed.
+control_socket_disable = True
 # Heartbeat files in memory: the container's root file system is read-only.
 worker_tmp_dir = "/dev/shm"  # noqa: S108  # the container's own tmpfs, not a shared /tmp
 # Webhook headers are few and short; anything bigger is not a forge.

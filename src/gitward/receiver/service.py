@@ -47,6 +47,9 @@ def serve_web(config: Path, bind: str, workers: int) -> int:
                 "accesslog": None,
                 "errorlog": "-",
                 "proc_name": "gitward-receiver",
+                # gunicorn's runtime control socket (workers, reload, shutdown) at a path
+                # shared by every gunicorn of the account: not needed, so not exposed.
+                "control_socket_disable": True,
             }
             for key, value in settings.items():
                 self.cfg.set(key, value)
