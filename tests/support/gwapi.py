@@ -10,8 +10,10 @@ description does not know fails the test: we never check against our own guess.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 import gwfixtures
 import jsonschema
@@ -60,10 +62,37 @@ def _nullable_to_types(schema: Any) -> Any:
     return schema
 
 
+@functools.cache
+def _openapi(which: str) -> Any:
+    from openapi_core import OpenAPI
+
+    return OpenAPI.from_dict(_spec(which))
+
+
+def _check_openapi3(which: str, method: str, path: str, body: object | None) -> None:
+    """GitHub's description is OpenAPI 3: openapi-core validates the whole request (path
+    parameters, query, body) as a server implementing it would."""
+    from openapi_core.testing import MockRequest
+
+    api_path, _, query = path.partition("?")
+    request = MockRequest(
+        "https://api.github.com",
+        method.lower(),
+        api_path,
+        args=dict(parse_qsl(query)),
+        data=json.dumps(body).encode() if body is not None else None,
+        content_type="application/json",
+    )
+    _openapi(which).validate_request(request)
+
+
 def check(which: str, method: str, path: str, body: object | None) -> None:
-    """Raise AssertionError (or jsonschema's ValidationError) unless the API description
-    `which` (GITHUB or GITEA) has this operation and `body` fits its body schema."""
+    """Raise AssertionError (or a validation error) unless the API description `which`
+    (GITHUB or GITEA) has this operation and `body` fits its body schema; for GitHub's
+    OpenAPI 3 description openapi-core also validates the request as a whole."""
     spec = _spec(which)
+    if which == GITHUB:
+        _check_openapi3(which, method, path, body)
     api_path = path.split("?", 1)[0]
     operation = _operation(spec, method, api_path)
     schema = _body_schema(spec, operation)
