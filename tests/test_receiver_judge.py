@@ -34,7 +34,10 @@ rules:
     refs: [refs/heads/main]
     signatures: {signers: [alice]}
     messages: {must_match: '^JIRA-[0-9]+: '}
-    protection: {block_force_push: true}
+    protection: {block_force_push: true, block_deletion: true}
+  - id: release-tags
+    refs: ["refs/tags/v*"]
+    signatures: {signers: [alice]}
 """
 
 
@@ -184,3 +187,22 @@ def test_what_cannot_be_judged_ends_as_an_error_status(forge: Forge) -> None:
     assert result["state"] == "error"
     assert states(forge) == ["pending", "error"]
     assert forge.recorder.posted[-1][2].description.startswith("gitward could not judge")
+
+
+def test_deletions_and_tags_are_judged_as_the_hook_judges_them(forge: Forge) -> None:
+    base = forge.signed("JIRA-1: base\n", [])
+    gwrepo.set_ref(forge.repo, "refs/heads/main", base)
+    deleted = forge.run(push(base, ZERO))
+    assert [rule for rule, _ in violations(deleted)] == ["protect-main/deletion"]
+    assert forge.recorder.posted == []  # no commit to carry a status: the report has it
+    gwrepo.set_ref(forge.repo, "refs/tags/v1", base)  # a lightweight tag on a signed commit
+    tagged = forge.run(push(ZERO, base, "refs/tags/v1"))
+    assert tagged["state"] == "failure"
+    assert [rule.split("/")[0] for rule, _ in violations(tagged)] == ["release-tags"]
+    assert {sha for _, sha, _ in forge.recorder.posted} == {base}  # on the tagged commit
+    gwrepo.git(forge.repo, "tag", "-a", "-m", "release 2", "v2", base)  # annotated, unsigned
+    tag = gwrepo.git(forge.repo, "rev-parse", "refs/tags/v2")
+    assert tag != base
+    annotated = forge.run(push(ZERO, tag, "refs/tags/v2"))
+    assert annotated["state"] == "failure"
+    assert forge.recorder.posted[-1][1] == base  # statuses go on commits, not tag objects
