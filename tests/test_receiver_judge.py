@@ -198,7 +198,7 @@ def test_deletions_and_tags_are_judged_as_the_hook_judges_them(forge: Forge) -> 
     gwrepo.set_ref(forge.repo, "refs/tags/v1", base)  # a lightweight tag on a signed commit
     tagged = forge.run(push(ZERO, base, "refs/tags/v1"))
     assert tagged["state"] == "failure"
-    assert [rule.split("/")[0] for rule, _ in violations(tagged)] == ["release-tags"]
+    assert [str(rule).split("/")[0] for rule, _ in violations(tagged)] == ["release-tags"]
     assert {sha for _, sha, _ in forge.recorder.posted} == {base}  # on the tagged commit
     gwrepo.git(forge.repo, "tag", "-a", "-m", "release 2", "v2", base)  # annotated, unsigned
     tag = gwrepo.git(forge.repo, "rev-parse", "refs/tags/v2")
