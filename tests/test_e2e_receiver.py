@@ -71,6 +71,14 @@ class Setup:
         )
         double.on("POST", r"/repos/acme/app/statuses/[0-9a-f]+", gwforge.Answer(201, {}))
 
+    def pull_request(self, number: int, message: str) -> str:
+        """A signed base on main and pull request `number` of one signed commit on it."""
+        base = self.served.signed("JIRA-1: base\n", [])
+        self.served.set_ref("refs/heads/main", base)
+        head = self.served.signed(f"JIRA-2: {message}\n", [base])
+        self.served.set_ref(f"refs/pull/{number}/head", head)
+        return head
+
     def deliver(self, number: int, head: str, delivery_id: str = "d") -> tuple[int, Any]:
         body = delivery(self.kind, number, head)
         return http("POST", self.route, body, headers(self.kind, body, delivery_id))
@@ -155,10 +163,7 @@ def test_a_worker_killed_mid_job_leaves_it_to_the_next_worker(
     tmp_path: Path, forge_server: Any, git_url: str
 ) -> None:
     s = make(tmp_path, "github", forge_server, git_url)
-    base = s.served.signed("JIRA-1: base\n", [])
-    s.served.set_ref("refs/heads/main", base)
-    head = s.served.signed("JIRA-2: good\n", [base])
-    s.served.set_ref("refs/pull/3/head", head)
+    head = s.pull_request(3, "good")
     # The pending status hangs: the worker is mid-job while the forge stalls.
     stall = gwforge.Answer(201, {}, delay=20)
     s.double.on("POST", rf"/repos/acme/app/statuses/{head}", stall, gwforge.Answer(201, {}))
@@ -203,10 +208,7 @@ def test_statuses_arrive_once_the_forge_is_back(
     tmp_path: Path, forge_server: Any, git_url: str
 ) -> None:
     s = make(tmp_path, "gitea", forge_server, git_url)
-    base = s.served.signed("JIRA-1: base\n", [])
-    s.served.set_ref("refs/heads/main", base)
-    head = s.served.signed("JIRA-2: posted once the forge is back\n", [base])
-    s.served.set_ref("refs/pull/4/head", head)
+    head = s.pull_request(4, "posted once the forge is back")
     down = gwforge.Answer(503, {"message": "maintenance"})
     s.double.on("POST", rf"/repos/acme/app/statuses/{head}", down, down, down,
                 gwforge.Answer(201, {}))  # fmt: skip
@@ -222,10 +224,7 @@ def test_sigterm_lets_the_running_job_finish(
     tmp_path: Path, forge_server: Any, git_url: str
 ) -> None:
     s = make(tmp_path, "github", forge_server, git_url)
-    base = s.served.signed("JIRA-1: base\n", [])
-    s.served.set_ref("refs/heads/main", base)
-    head = s.served.signed("JIRA-2: finished after SIGTERM\n", [base])
-    s.served.set_ref("refs/pull/5/head", head)
+    head = s.pull_request(5, "finished after SIGTERM")
     stall = gwforge.Answer(201, {}, delay=3)  # the pending status takes a while
     s.double.on("POST", rf"/repos/acme/app/statuses/{head}", stall, gwforge.Answer(201, {}))
     with s.serve("--no-worker"):

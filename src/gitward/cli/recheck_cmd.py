@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import time
 
-from gitward.cli.serve_cmd import config_dir
+from gitward.cli.serve_cmd import add_config_argument, config_dir
 
 HELP = "queue a receiver job for a pull request or a branch, as if its webhook had arrived"
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.add_argument("--config", metavar="DIR", help="config directory (see `serve`)")
+    add_config_argument(parser)
     parser.add_argument("--forge", required=True, help="the forge's name in forges.yaml")
     parser.add_argument("repository", metavar="OWNER/REPO")
     which = parser.add_mutually_exclusive_group(required=True)

@@ -10,13 +10,17 @@ from pathlib import Path
 HELP = "run the webhook receiver: intake on HTTP and, unless --no-worker, the job worker"
 
 
-def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+def add_config_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
         metavar="DIR",
         help="config directory holding policy.yaml and forges.yaml "
         "(default: $GITWARD_CONFIG, else /etc/gitward)",
     )
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    add_config_argument(parser)
     parser.add_argument("--bind", default="127.0.0.1:8088", help="address to listen on")
     parser.add_argument("--workers", type=int, default=2, help="web worker processes")
     parser.add_argument(

@@ -5,18 +5,13 @@ from __future__ import annotations
 import argparse
 import threading
 
-from gitward.cli.serve_cmd import config_dir
+from gitward.cli.serve_cmd import add_config_argument, config_dir
 
 HELP = "run the receiver's job worker: judge queued pushes and pull requests"
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.add_argument(
-        "--config",
-        metavar="DIR",
-        help="config directory holding policy.yaml and forges.yaml "
-        "(default: $GITWARD_CONFIG, else /etc/gitward)",
-    )
+    add_config_argument(parser)
     parser.add_argument("--threads", type=int, default=2, help="jobs run at once")
     parser.add_argument(
         "--sweep-every",
