@@ -133,7 +133,8 @@ def load_located(located: Located, now: datetime | None = None) -> LoadedConfig:
 
 
 def reference_problems(located: Located, signers: spec.Signers) -> list[str]:
-    """Signer ids and groups named by signature rules must exist (fail closed on typos).
+    """Signer ids and groups named by signature rules must exist (fail closed on typos), and
+    a rule's `min_distinct_signers` must not exceed the signers it allows (nobody could push).
 
     Read from the raw document, so they are reported even when other keys are broken."""
     refs = policy_file.signer_references(located.source.value)
@@ -154,6 +155,11 @@ def reference_problems(located: Located, signers: spec.Signers) -> list[str]:
             out.append(
                 (key_path, f"expected a signer id (a file in {located.signers_dir}), got {entry!r}")
             )
+    for key_path, needed, entries in policy_file.distinct_signer_needs(located.source.value):
+        allowed = sorted(signers.members(entries) & ids)
+        if len(allowed) < needed:  # no push could ever be signed by enough people
+            what = f"expected at most {len(allowed)}, the signers allowed"
+            out.append((key_path, f"{what} ({', '.join(allowed) or 'nobody'}), got {needed}"))
     if not out:
         return []
     return [located.source.problem(located.path, p, m) for p, m in out]

@@ -84,6 +84,19 @@ def signer_references(doc: object) -> list[tuple[KeyPath, str]]:
     ]
 
 
+def distinct_signer_needs(doc: object) -> list[tuple[KeyPath, int, tuple[str, ...]]]:
+    """(key path, N, signer entries) of every signature rule with `min_distinct_signers: N`
+    above 1, read from the raw document like `signer_references`."""
+    out: list[tuple[KeyPath, int, tuple[str, ...]]] = []
+    for i, rule in _rules(doc):
+        sigs = rule.get("signatures")
+        needed = sigs.get("min_distinct_signers") if isinstance(sigs, dict) else None
+        if isinstance(needed, int) and not isinstance(needed, bool) and needed > 1:
+            entries = tuple(e for _, e in _strings(sigs, "signers", ()))
+            out.append((("rules", i, "signatures", "min_distinct_signers"), needed, entries))
+    return out
+
+
 def build(doc: dict[str, Any], source: str, settings: spec.Settings) -> spec.Policy:
     """Turn a validated document into a Policy; `settings` carries the resolved paths."""
     rules = []

@@ -36,6 +36,13 @@ SIGNATURES = Obj(
             "lightweight tags are refused.",
             default=True,
         ),
+        "min_distinct_signers": Field(
+            Int(1),
+            "How many different allowed signers must have signed the commits one push brings "
+            "to a matching ref (e.g. 2: an author's signed commit and a second signer's signed "
+            "merge commit).",
+            default=1,
+        ),
     },
     "Every new commit on matching refs must carry a good signature by an allowed signer.",
 )

@@ -3,7 +3,8 @@
 Order of judgement, first failure wins (one violation per object): the verifier found one good
 signature; its key belongs to a registered signer; that signer is allowed for this rule; the key
 is valid when the server received the push; the signer's e-mails include the committer's (or
-tagger's) e-mail, unless the rule turns that off.
+tagger's) e-mail, unless the rule turns that off. Then, with `min_distinct_signers`, the
+accepted signatures of the update's commits must come from that many signers (`quorum`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitward.model import Person, SigKind, SignatureCheck, Violation
-from gitward.policy import hints
+from gitward.policy import hints, quorum
 from gitward.policy.context import RuleContext
 from gitward.policy.keys import key_problem
 from gitward.policy.sigfaults import KEY_FLAGS, Finding, not_good
@@ -29,9 +30,14 @@ def check(ctx: RuleContext) -> Iterator[Violation]:
     sigrule = ctx.rule.signatures
     if sigrule is None:
         return
-    for commit in ctx.commits():
+    commits = ctx.commits()
+    signed_by: list[str] = []  # the signer of each acceptable signature (`quorum`)
+    for commit in commits:
         found = judge(ctx, sigrule, commit.signature, commit.committer, "committer")
-        if found is not None:
+        if found is None:  # accepted, so its key has an owner
+            owner = ctx.signers.owner_of(commit.signature.key_fingerprint or "")
+            signed_by += [owner[0].id] if owner is not None else []
+        else:
             hint = found.hint
             if hint is None:
                 hint = (
@@ -40,6 +46,9 @@ def check(ctx: RuleContext) -> Iterator[Violation]:
                     else hints.resign(ctx.facts, commit, found.advice)
                 )
             yield ctx.violation(found.check, hints.about(commit, found.what), hint, commit.oid)
+    too_few = quorum.check(ctx, sigrule, signed_by, len(commits))
+    if too_few is not None:
+        yield too_few
     if sigrule.tags and not ctx.facts.update.is_delete:
         yield from _check_tag(ctx, sigrule)
 

@@ -27,6 +27,9 @@ class SignatureRule(NamedTuple):
     require_committer_email_match: bool = True
     # Also require annotated tags on matching tag refs to be signed, and refuse lightweight tags.
     tags: bool = True
+    # How many different signers (by id, any of their keys) must have signed the commits one
+    # update brings to the ref: 2 means a second person vouches for every change (`quorum`).
+    min_distinct_signers: int = 1
 
 
 class MessageRule(NamedTuple):
