@@ -168,6 +168,11 @@ POLICY = Obj(
         "rules": Field(
             ListOf(RULE), "The rules; every rule matching a ref is evaluated.", required=True
         ),
+        "policy_repository_rules": Field(
+            ListOf(RULE),
+            "When the policy is read from a git repository (policy-repo.yaml): the rules for "
+            "pushes to that repository, instead of `rules`. Omit: `rules` apply there too.",
+        ),
     },
     "gitward policy file.",
 )

@@ -94,6 +94,13 @@ class Policy(NamedTuple):
     # Pusher groups: name -> pusher names.
     pusher_groups: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     source: str = "<memory>"  # file path, for messages
+    # When the policy is read from a git repository: the rules for pushes to that repository,
+    # instead of `rules` (empty: `rules` apply there too). See `for_policy_repository`.
+    policy_repository_rules: tuple[Rule, ...] = ()
+
+    def for_policy_repository(self) -> Policy:
+        """This policy as it judges pushes to the repository it is read from."""
+        return self._replace(rules=self.policy_repository_rules or self.rules)
 
     def rules_for(self, ref: str) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.matches(ref))
