@@ -25,6 +25,12 @@ rules:
     signatures: {signers: [alice]}
     messages: {must_match: 'x'}
     protection: {allowed_pushers: [bob]}
+policy_repository_rules:
+  - id: p
+    refs: [refs/heads/main]
+    signatures: {signers: [alice]}
+    messages: {must_match: 'x'}
+    protection: {allowed_pushers: [bob]}
 """
 
 
@@ -41,7 +47,8 @@ def _defaults(node: object, path: tuple[str, ...] = ()) -> list[tuple[tuple[str,
 
 
 def _loaded_value(loaded: Any, path: tuple[str, ...]) -> Any:
-    """The loaded value at a schema path: rules[] is the one rule, settings are absolute."""
+    """The loaded value at a schema path: rules[] (policy_repository_rules[]) is the one rule,
+    settings are absolute."""
     value: Any = loaded.policy
     for key in path:
         value = value[0] if key == "[]" else getattr(value, key)
