@@ -12,8 +12,9 @@ then reads the policy from the commit that ref names now, the latest *accepted* 
   going back to a weaker signer list); the last one used is kept in a state file (`state`);
 - relative paths in the policy start at the config directory (the audit log is the server's,
   not the repository's), and the signers directory must lie inside the repository;
-- pushes to the policy repository itself are judged by the policy's `policy_repository_rules`
-  (`locate.judging`).
+- pushes to the policy repository itself are judged by the policy's `policy_repository_rules`,
+  and an update of its ref that would leave every repository without a usable policy is
+  refused (`incoming`).
 
 `setup` is `gitward install --config-repo`. Signer edits of such a policy are commits
 (`gitward.signers.repo_edit`): the copies here are never edited.
