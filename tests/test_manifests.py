@@ -41,7 +41,7 @@ data:
         "data": {
             "1": "one",
             "true": "yes-as-key",
-            "big": "123456789012345678901234567890",
+            "big": 1.2345678901234568e29,
             "ratio": ".inf",
             "blob": "aGVsbG8=",
             "merged": {"a": 1, "b": 2},

@@ -9,8 +9,9 @@ The pusher writes these files, so reading is bounded: at most `MAX_BYTES`, `MAX_
 once aliases are expanded ("billion laughs"), `MAX_DEPTH` levels (libyaml itself stops at 1000
 flow levels). PyYAML's C loader composes; the values are built here as JSON values, the way
 sigs.k8s.io/yaml hands manifests to Kubernetes: keys as strings, timestamps and `!!binary` as
-the text written. Duplicate keys, recursive aliases and unknown tags make a file `Unreadable`:
-kubectl refuses such a file too, and which of two values a reader keeps is not to be guessed.
+the text written, integers beyond 64 bits as floats. Duplicate keys, recursive aliases and
+unknown tags make a file `Unreadable`: kubectl refuses such a file too, and which of two values
+a reader keeps is not to be guessed.
 """
 
 from __future__ import annotations
@@ -125,11 +126,12 @@ class _Builder:
             raise _Refused(f"line {node.start_mark.line + 1}: unreadable value: {exc}") from None
         if value is None or isinstance(value, str | bool):
             return value
-        if isinstance(value, int) and -(2**63) <= value < 2**63:
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            # Beyond 64 bits Go's YAML reader (and so Kubernetes) takes a float64 too.
+            value = float(value) if abs(value) < 2**1023 else math.inf
+        if isinstance(value, int | float) and math.isfinite(value):
             return value
-        if isinstance(value, float) and math.isfinite(value):
-            return value
-        return str(node.value)  # dates, !!binary, .inf, huge ints: the text as written
+        return str(node.value)  # dates, !!binary, .inf: the text as written
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> dict[str, object]:
         self.loader.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
