@@ -212,7 +212,7 @@ def test_with_comment_regexes_only_secret_values_are_judged() -> None:
         ),
         (
             lambda t: t.replace("^(data|stringData)$", "(?<=x)data"),
-            "has a encrypted_regex that is not a valid regexp",
+            "sets encrypted_regex to an invalid regexp",
         ),
         (lambda t: t[: t.index("sops:")] + "sops: yes\n", "is not a mapping"),
     ],
@@ -398,3 +398,28 @@ def test_a_plain_secret_is_refused_iff_it_has_a_literal_and_never_shows_it(
     assert not isinstance(meta, Unreadable)
     assert isinstance(meta[0], dict)
     assert judge_file("s.yaml", [{**secret, "stringData": encrypted, **meta[0]}]) == ()
+
+
+def test_secret_data_that_is_not_a_mapping_is_clear_text_too() -> None:
+    text = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: aHVudGVyMg==\n"
+    assert judged(text) == ["secret@0: Secret s carries clear text in data"]
+
+
+@pytest.mark.parametrize(
+    ("keys", "problem"),
+    [
+        ("    age: [just-a-recipient]\n", "names no key that can decrypt it"),
+        ("    key_groups: [[{enc: x}]]\n", "names no key that can decrypt it"),
+    ],
+)
+def test_key_sources_without_an_encrypted_data_key_name_none(keys: str, problem: str) -> None:
+    [finding] = judge_file("a.yaml", docs(sops_secret(password="x").replace(AGE_KEY, keys)))
+    assert finding.what.startswith(f"its sops section {problem}")
+
+
+def test_a_selection_setting_that_is_not_text_is_refused() -> None:
+    text = sops_secret(password="x").replace(
+        "encrypted_regex: ^(data|stringData)$", "encrypted_regex: [1]"
+    )
+    [finding] = judge_file("a.yaml", docs(text))
+    assert finding.what == "its sops section sets encrypted_regex to something other than text"

@@ -10,12 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import re2  # noqa: F401  # before regopy, as the engine loads them (see engine.py)
+import regopy  # type: ignore[import-untyped]
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitward.errors import ConfigError
 from gitward.policy.content.k8s import Denial
-from gitward.rego import PolicyFailed, compile_policy, evaluate, load
+from gitward.rego import PolicyFailed, compile_policy, engine, evaluate, load
 from gitward.rego.admission import review
 from gitward.rego.engine import Module, problems
 
@@ -308,3 +310,52 @@ def test_policy_patterns_still_work_once_rego_cpp_is_loaded() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert (out.returncode, out.stdout) == (0, "pass invalid perl operator: (?<=\n")
+
+
+def test_input_that_is_not_json_refuses_the_push() -> None:
+    policy = compile_policy("p.rego", ISSUE_EXAMPLE)
+    odd = pod()
+    odd["spec"] = {"when": object()}
+    with pytest.raises(PolicyFailed, match="cannot pass the input to rego-cpp"):
+        evaluate([policy], "p.yaml", [odd])
+
+
+class _Broken:
+    """Stands in for rego-cpp's answers that no policy in the suite provokes."""
+
+    def __init__(self, failure: str) -> None:
+        self.failure = failure
+
+    def ok(self) -> bool:
+        return True
+
+    def set_input(self, value: object) -> None:
+        pass
+
+    def query_bundle(self, bundle: object) -> object:
+        if self.failure == "raises":
+            raise regopy.RegoError("(error (errormsg 7:crashed))")
+        self.results = [regopy.output.Result({}), regopy.output.Result({})]
+        return self
+
+
+@pytest.mark.parametrize(("failure", "reason"), [("raises", "crashed"), ("two", "unexpected")])
+def test_whatever_else_rego_cpp_answers_refuses_the_push(
+    failure: str, reason: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = compile_policy("p.rego", ISSUE_EXAMPLE)
+    monkeypatch.setattr(engine, "_interpreter", lambda: _Broken(failure))
+    with pytest.raises(PolicyFailed, match=reason):
+        evaluate([policy], "p.yaml", [pod()])
+
+
+def test_a_plan_rego_cpp_could_not_build_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class NotBuilt:
+        def ok(self) -> bool:
+            return False
+
+    monkeypatch.setattr(regopy.Interpreter, "build", lambda self, query: NotBuilt())
+    with pytest.raises(ConfigError, match=r"p\.rego: rego-cpp could not compile the policy"):
+        compile_policy("p.rego", ISSUE_EXAMPLE)

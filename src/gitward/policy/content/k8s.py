@@ -300,9 +300,9 @@ def _metadata(meta: object) -> dict[str, object] | str:
     for selector in (*SELECTORS, *COMMENT_SELECTORS):
         value = meta.get(selector)
         if value and not isinstance(value, str):
-            return f"has a {selector} that is not a string"
+            return f"sets {selector} to something other than text"
         if value and selector.endswith("regex") and patterns.problem(str(value)):
-            return f"has a {selector} that is not a valid regexp"
+            return f"sets {selector} to an invalid regexp"
     return meta
 
 
