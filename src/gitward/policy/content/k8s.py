@@ -233,8 +233,8 @@ def _secrets(path: str, index: int, doc: object) -> Iterator[Finding]:
         if obj.get("kind") != "Secret":
             continue
         clear = [
-            where
-            for where, value in _secret_values(obj)
+            shown
+            for shown, value in _secret_values(obj)
             if not (isinstance(value, str) and PLACEHOLDER.fullmatch(value))
         ]
         if clear:
