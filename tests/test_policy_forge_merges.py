@@ -175,6 +175,13 @@ def test_a_claim_that_creates_or_rewrites_the_branch_does_not_count(facts: RefFa
     assert "does not move an existing branch forward" in verdict.violations[0].message
 
 
+def test_a_claim_that_deletes_the_branch_does_not_count() -> None:
+    deletion = RefFacts(RefUpdate(OLD, ZERO, "refs/heads/main"), None, {"main": ()})
+    verdict = judge(refs=(deletion,))
+    assert ids(verdict) == [("main/forge-merge", None)]
+    assert "does not move an existing branch forward" in verdict.violations[0].message
+
+
 def test_a_merge_whose_second_parent_is_not_the_pull_request_head() -> None:
     forged = commit(TIP, (OLD, C1), None, MERGER)
     verdict = judge(forged, brings=(TIP, C1))

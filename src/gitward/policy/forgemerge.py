@@ -62,10 +62,12 @@ def check(ctx: RuleContext, sigrule: SignatureRule, judge: Judge) -> ForgeVerdic
     tip = ctx.facts.update.new
     head = trusted_head(ctx, merge)
     if isinstance(head, Distrust):
-        return ForgeVerdict(violations=(ctx.violation("forge-merge", *head, tip),))
+        on = None if ctx.facts.update.is_delete else tip
+        return ForgeVerdict(violations=(ctx.violation("forge-merge", *head, on),))
     update_brings = ctx.facts.commits_by_rule.get(ctx.rule.id, ())
     own = head.commits_by_rule.get(ctx.rule.id, ())
-    forge_made = [o for o in update_brings if o not in set(own)]
+    theirs = set(own)
+    forge_made = [o for o in update_brings if o not in theirs]
     if not forge_made:  # a fast-forward to the pull request's commits: judged as pushed
         return ForgeVerdict()
     brought = set(update_brings)
