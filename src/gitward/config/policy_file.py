@@ -76,12 +76,17 @@ def _check_pusher_groups(doc: object, out: Problems) -> None:
 
 
 def signer_references(doc: object) -> list[tuple[KeyPath, str]]:
-    """Every (key path, entry) naming a signer or `group:<name>` in signature rules."""
-    return [
-        ref
-        for i, rule in _rules(doc)
-        for ref in _strings(rule.get("signatures"), "signers", ("rules", i, "signatures"))
-    ]
+    """Every (key path, entry) naming a signer or `group:<name>` in signature rules (the
+    forge's signer of `forge_merges` included)."""
+    refs = []
+    for i, rule in _rules(doc):
+        sigs, path = rule.get("signatures"), ("rules", i, "signatures")
+        refs += _strings(sigs, "signers", path)
+        forge = sigs.get("forge_merges") if isinstance(sigs, dict) else None
+        signer = forge.get("signer") if isinstance(forge, dict) else None
+        if isinstance(signer, str):
+            refs.append(((*path, "forge_merges", "signer"), signer))
+    return refs
 
 
 def build(doc: dict[str, Any], source: str, settings: spec.Settings) -> spec.Policy:
@@ -90,7 +95,10 @@ def build(doc: dict[str, Any], source: str, settings: spec.Settings) -> spec.Pol
     for r in doc["rules"]:
         parts: dict[str, Any] = dict(r)
         if "signatures" in r:
-            parts["signatures"] = spec.SignatureRule(**r["signatures"])
+            sigs = dict(r["signatures"])
+            if "forge_merges" in sigs:
+                sigs["forge_merges"] = spec.ForgeMerges(**sigs["forge_merges"])
+            parts["signatures"] = spec.SignatureRule(**sigs)
         if "messages" in r:
             parts["messages"] = spec.MessageRule(**r["messages"])
         if "protection" in r:

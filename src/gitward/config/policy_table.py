@@ -17,6 +17,24 @@ _PUSHER_NAME = Str("a pusher name", r"[^\s\x00-\x1f\x7f:]{1,128}")
 _PUSHER = Str("a pusher name or group:<name>", rf"group:{NAME}|{_PUSHER_NAME.pattern}")
 _TREATMENT = Enum(("check", "skip"))
 
+FORGE_MERGES = Obj(
+    {
+        "styles": Field(
+            ListOf(Enum(("merge", "rebase", "rebase-merge", "squash")), 1, "a list of styles"),
+            "Merge styles accepted: merge (the default); squash, rebase and rebase-merge only "
+            "when listed.",
+            default=["merge"],
+        ),
+        "signer": Field(
+            Str(f"a signer id matching {NAME}", NAME),
+            "A signer (the forge's instance key) who must have signed the forge's commit. "
+            "Omit: the forge's commit may be unsigned.",
+        ),
+    },
+    "Accept the commit Gitea makes when it merges a pull request whose own commits pass this "
+    "rule (a push Gitea makes itself: GITEA_PUSH_TRIGGER=pr-merge-to-base).",
+)
+
 SIGNATURES = Obj(
     {
         "signers": Field(
@@ -36,6 +54,7 @@ SIGNATURES = Obj(
             "lightweight tags are refused.",
             default=True,
         ),
+        "forge_merges": Field(FORGE_MERGES, FORGE_MERGES.doc),
     },
     "Every new commit on matching refs must carry a good signature by an allowed signer.",
 )

@@ -57,7 +57,7 @@ def gather(
     `old..new`, and one without checks `new` minus the other refs the rule protects."""
     deadline.check("gathering facts")
     fmt = _object_format(repo, updates, deadline)
-    check = verify or _default_verifier(loaded)
+    check = verify or default_verifier(loaded)
     objects = ObjectCache(repo, fmt, deadline)
     # Read every tip at once: `new` of each update, `old` where fast-forward is asked.
     tips = [u.new for u in updates if not u.is_delete]
@@ -110,7 +110,7 @@ def _object_format(repo: Repo, updates: Sequence[RefUpdate], deadline: Deadline)
     return repo.object_format(deadline)
 
 
-def _default_verifier(loaded: ConfigLike) -> Verifier:
+def default_verifier(loaded: ConfigLike) -> Verifier:
     def verify(payload: bytes, signature: bytes) -> SignatureCheck:
         # Imported on first use: a push without signatures never loads the verifiers.
         from gitward.signing import verify_signature  # noqa: PLC0415

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from gitward.errors import GitError
 from gitward.model import Commit, Push, RefFacts, Violation
+from gitward.policy.mergefacts import ForgeMerge
 from gitward.policy.spec import Policy, Rule, Signers
 
 
@@ -16,6 +17,8 @@ class RuleContext(NamedTuple):
     push: Push
     facts: RefFacts
     rule: Rule
+    # Set when the forge claims this push merges a pull request (only the hook can tell).
+    merge: ForgeMerge | None = None
 
     @property
     def ref(self) -> str:

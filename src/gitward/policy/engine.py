@@ -19,20 +19,25 @@ from gitward.model import Bypass, Push, RefFacts, Verdict, Violation
 from gitward.policy import messages, protection, signatures
 from gitward.policy.bypass import apply_mode
 from gitward.policy.context import Family, RuleContext
+from gitward.policy.mergefacts import ForgeMerge
 from gitward.policy.spec import Policy, Signers
 
 FAMILIES: tuple[Family, ...] = (signatures.check, messages.check, protection.check)
 
 
-def evaluate(policy: Policy, signers: Signers, push: Push) -> Verdict:
-    """Judge every ref update of `push` against every rule matching its ref."""
+def evaluate(
+    policy: Policy, signers: Signers, push: Push, merge: ForgeMerge | None = None
+) -> Verdict:
+    """Judge every ref update of `push` against every rule matching its ref. `merge`: the
+    forge's claim that this push merges a pull request, with its facts (`policy.forgemerge`
+    decides whether it counts); only the hook, which sees the forge's environment, has one."""
     violations: list[Violation] = []
     bypasses: list[Bypass] = []
     unreported = _lines_per_ref(push)  # popped: a ref named twice is reported once
     for facts in push.refs:
         violations.extend(builtin(policy, facts, unreported.pop(facts.update.ref, 0)))
         for rule in policy.rules_for(facts.update.ref):
-            ctx = RuleContext(policy, signers, push, facts, rule)
+            ctx = RuleContext(policy, signers, push, facts, rule, merge)
             judged, bypass = apply_mode(ctx, _ordered(ctx, _run(ctx)))
             violations.extend(judged)
             if bypass is not None:

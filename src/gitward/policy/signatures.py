@@ -4,6 +4,9 @@ Order of judgement, first failure wins (one violation per object): the verifier 
 signature; its key belongs to a registered signer; that signer is allowed for this rule; the key
 is valid when the server received the push; the signer's e-mails include the committer's (or
 tagger's) e-mail, unless the rule turns that off.
+
+A commit the forge made to merge a pull request is judged by `forgemerge` instead, when the
+rule allows forge merges; that pull request's own commits are judged here like new ones.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitward.model import Person, SigKind, SignatureCheck, Violation
-from gitward.policy import hints
+from gitward.policy import forgemerge, hints
 from gitward.policy.context import RuleContext
 from gitward.policy.keys import key_problem
 from gitward.policy.sigfaults import KEY_FLAGS, Finding, not_good
@@ -29,7 +32,11 @@ def check(ctx: RuleContext) -> Iterator[Violation]:
     sigrule = ctx.rule.signatures
     if sigrule is None:
         return
-    for commit in ctx.commits():
+    forge = forgemerge.check(ctx, sigrule, judge)
+    yield from forge.violations
+    for commit in (*forge.pull_commits, *ctx.commits()):
+        if commit.oid in forge.exempt:
+            continue
         found = judge(ctx, sigrule, commit.signature, commit.committer, "committer")
         if found is not None:
             hint = found.hint

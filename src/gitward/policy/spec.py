@@ -16,6 +16,18 @@ from gitward.policy.globs import ref_matches
 RuleMode = Literal["enforce", "warn"]
 # What to do with merge commits / reverts in message checks.
 Treatment = Literal["check", "skip"]
+# How a forge merges a pull request (Gitea's Merge button styles that make new commits).
+MergeStyle = Literal["merge", "rebase", "rebase-merge", "squash"]
+
+
+class ForgeMerges(NamedTuple):
+    """Accept the commit a forge makes when it merges a pull request whose own commits pass the
+    rule (`policy.forgemerge`). Only the styles listed; "merge" unless told otherwise."""
+
+    styles: tuple[MergeStyle, ...] = ("merge",)
+    # A signer id whose key must have signed the forge's commit (the forge's instance key);
+    # None: the forge's commit may be unsigned (or signed by any key).
+    signer: str | None = None
 
 
 class SignatureRule(NamedTuple):
@@ -27,6 +39,8 @@ class SignatureRule(NamedTuple):
     require_committer_email_match: bool = True
     # Also require annotated tags on matching tag refs to be signed, and refuse lightweight tags.
     tags: bool = True
+    # Merges made by the forge (Gitea's Merge button): refused unless this is set.
+    forge_merges: ForgeMerges | None = None
 
 
 class MessageRule(NamedTuple):
