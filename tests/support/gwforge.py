@@ -196,6 +196,9 @@ def double(server: HTTPServer, kind: str, undescribed: frozenset[str] = frozense
     """A GitHub Enterprise or Gitea double on a cleared `server`."""
     server.clear()
     if kind == "github":
+        # Build openapi-core's view of the description now, not inside the first request's
+        # handler, where its cost would count against the client's timeouts.
+        gwapi.warm(gwapi.GITHUB)
         return ForgeDouble(server, gwapi.GITHUB, GITHUB_PREFIX, undescribed)
     return ForgeDouble(server, gwapi.GITEA, GITEA_PREFIX, undescribed)
 
