@@ -289,3 +289,14 @@ def test_the_roster_shows_sources_and_rules_of_a_broken_policy(tmp_path: Path) -
     )
     assert roster.rules_by_reference(config.locate(cfg)) == {"carol": ("rules[0]",)}
     assert roster._earliest(None, None) is None
+
+
+def test_readmes_admin_yaml_is_valid(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = readme.split("```yaml\n# admin.yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "admin.yaml").write_text(block)
+    loaded = admin_file.load(tmp_path / "admin.yaml")
+    assert loaded is not None
+    assert [f.name for f in loaded.oauth] == ["gitea"]
+    for shot in ("signers", "signer", "decisions", "audit", "policy", "conflict"):
+        assert f"docs/img/admin-{shot}.png" in readme
