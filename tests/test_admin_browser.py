@@ -147,10 +147,10 @@ def test_local_sign_in_and_the_main_pages(page: Page, site: Site) -> None:
     assert p.locator(".check.ok").count() == 1
     shot(p, "policy")
     p.click("nav >> text=Audit log")
+    shot(p, "audit")
     p.select_option("select[name=event]", "signers.add")
     p.click("text=Filter")
     assert p.locator("table.audit tbody tr").count() == 2
-    shot(p, "audit")
 
 
 def test_oauth_sign_in_with_the_gitea_double(page: Page, site: Site) -> None:
