@@ -13,6 +13,15 @@ if ! command -v redis-server >/dev/null; then
       $sudo apt-get install -y -qq redis-server >/dev/null; } ||
     echo "gitward: redis-server could not be installed; its tests will skip" >&2
 fi
+# The admin pages' browser tests drive Debian's chromium with Playwright (no browser download).
+if ! command -v chromium >/dev/null; then
+  echo "gitward: installing chromium for the browser tests" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+      $sudo apt-get install -y -qq chromium >/dev/null; } ||
+    echo "gitward: chromium could not be installed; the browser tests will skip" >&2
+fi
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench

@@ -141,6 +141,19 @@ class SqliteStore:
         verdict = json.loads(result) if result else None
         return JobRecord(rid, decode_job(job), state, owner, lease_until, created, verdict)
 
+    def finished_since(self, since: float, limit: int) -> list[JobRecord]:
+        rows = (
+            self._db()
+            .execute(
+                "SELECT id FROM gitward_jobs WHERE state = 'done' AND updated >= ? "
+                "ORDER BY updated DESC LIMIT ?",
+                (since, limit),
+            )
+            .fetchall()
+        )
+        found = [self.get(str(r[0])) for r in rows]
+        return [r for r in found if r is not None]
+
     def depth(self) -> int:
         row = (
             self._db()
