@@ -39,10 +39,10 @@ def deliveries(port: int, first: int, count: int) -> list[bytes]:
 
 def fs_type(path: Path) -> str:
     """The file system holding `path` (its fsyncs are most of a delivery's cost)."""
-    best, kind = "", "?"
+    best, kind, where = "", "?", path.resolve()
     for line in Path("/proc/mounts").read_text().splitlines():
         _, point, fstype, *_ = line.split()
-        if str(path.resolve()).startswith(point) and len(point) > len(best):
+        if where.is_relative_to(point) and len(point) > len(best):
             best, kind = point, fstype
     return kind
 
