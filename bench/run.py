@@ -1,6 +1,7 @@
 """gitward's benchmark: the figures README quotes.
 
     .venv/bin/python bench/run.py [--commits 10000] [--repeat 3] [--push-repeat 21]
+    .venv/bin/python bench/run.py --only intake --only pull     # the receiver's figures
 
 Builds its own repositories in a temp dir with fresh throwaway keys, then prints one line per
 figure with the ratio against its target:
@@ -9,6 +10,10 @@ figure with the ratio against its target:
   ssh          the same with SSH signatures and gpg.ssh.allowedSignersFile
   one-commit   real `git push` of one signed commit: hook added wall time over a no-op hook
                (< 150 ms median)
+  intake       signed push deliveries acknowledged by `gitward serve --no-worker` vs the same
+               gunicorn set-up serving a no-work 204 route (>= 0.5x its req/s), p50/p99
+  pull         a pull request of 1,000 signed commits through a running receiver: delivery to
+               final status (< 5 s); 10,000 commits: the worker's peak RSS (< 300 MB)
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 # bench modules live beside this script, not in the package
+import benchintake
 import benchkeys as keys
 import benchobjs as gitobjs
+import benchpull
 
 ZERO = "0" * 40
 GITWARD = Path(sys.executable).with_name("gitward")
@@ -184,9 +191,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per bulk figure (median)")
     parser.add_argument("--push-repeat", type=int, default=21, help="pushes per hook kind")
     parser.add_argument("--timeout", type=float, default=4.0, help="policy timeout_seconds")
-    parser.add_argument("--only", choices=["openpgp", "ssh", "push"], action="append")
+    parser.add_argument("--intake-requests", type=int, default=2000, help="per round and server")
+    parser.add_argument("--intake-rounds", type=int, default=3, help="rounds (median req/s)")
+    parser.add_argument("--intake-clients", type=int, default=4, help="client processes")
+    parser.add_argument("--intake-workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--pull-commits", type=int, default=1000, help="timed pull request")
+    parser.add_argument("--pull-large", type=int, default=10_000, help="pull request for RSS")
+    parser.add_argument("--pull-wait", type=float, default=300.0, help="seconds for a status")
+    figures = ["openpgp", "ssh", "push", "intake", "pull"]
+    parser.add_argument("--only", choices=figures, action="append")
     args = parser.parse_args(argv)
-    only = set(args.only or ["openpgp", "ssh", "push"])
+    only = set(args.only or figures)
     root = Path(tempfile.mkdtemp(prefix="gwbench-", dir="/tmp"))
     try:
         pgp, ssh = keys.OpenPGPSigner.generate("alice@example.com"), keys.SSHSigner.generate()
@@ -214,6 +229,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if "push" in only:
             ok &= one_commit(root, cfg, pgp, args)
+        if "intake" in only:
+            ok &= benchintake.measure(root, cfg, args)
+        if "pull" in only:
+            ok &= benchpull.measure(root, cfg, ssh, args)
         return 0 if ok else 1
     finally:
         shutil.rmtree(root, ignore_errors=True)
