@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from gitward.deadline import Deadline
 from gitward.facts.before import RefsBefore
+from gitward.facts.content import Wanted, gather_content, wanted
 from gitward.facts.objects import ObjectCache, Progress, Verifier, read_commits
 from gitward.facts.ranges import RuleRanges
 from gitward.git.repo import Repo
@@ -83,16 +84,24 @@ def gather(
         tag = objects.tag(update.new, check) if new_type == "tag" else None
         partial.append((update, new_type, by_rule, tag))
 
-    wanted = [o for _, _, by_rule, _ in partial for c in by_rule.values() for o in c]
-    commits = read_commits(repo, list(dict.fromkeys(wanted)), fmt, check, deadline, progress)
+    listed = [o for _, _, by_rule, _ in partial for c in by_rule.values() for o in c]
+    commits = read_commits(repo, list(dict.fromkeys(listed)), fmt, check, deadline, progress)
+    asked: list[Wanted] = []
+    for i, ((_, _, by_rule, _), rules, (peeled, peeled_type)) in enumerate(
+        zip(partial, rules_of, peeled_of, strict=True)
+    ):
+        if peeled_type == "commit":
+            asked += wanted(i, rules, by_rule, peeled)
+    found = gather_content(repo, asked, deadline)
     facts = []
-    for update, new_type, by_rule, tag in partial:
+    for i, (update, new_type, by_rule, tag) in enumerate(partial):
         ff = None
         if not (update.is_create or update.is_delete):
             news = {o for c in by_rule.values() for o in c}
             ff = _fast_forward(repo, objects, update, [commits[o] for o in news], deadline)
         target = before.symbolic.get(update.ref)
-        facts.append(RefFacts(update, ff, by_rule, tag, new_type, symref_target=target))
+        tip = found.tips.get(i)
+        facts.append(RefFacts(update, ff, by_rule, tag, new_type, target, tip))
     return Push(
         repository=repository or str(repo.path),
         pusher=pusher,
@@ -100,6 +109,9 @@ def gather(
         refs=tuple(facts),
         commits=commits,
         push_options=push_options,
+        changes=found.changes,
+        blobs=found.blobs,
+        documents=found.documents,
     )
 
 

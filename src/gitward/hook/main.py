@@ -158,7 +158,7 @@ def _run(attempt: Attempt, text: str, err: TextIO, rearm: Rearm) -> int:
             repository=origin.repository,
         )
     deadline.check("judging the push")
-    verdict = evaluate(loaded.policy, loaded.signers, push)
+    verdict = evaluate(loaded.policy, loaded.signers, push, deadline)
     checked = len({o for ref in push.refs for oids in ref.commits_by_rule.values() for o in oids})
     name = "accepted" if verdict.allowed else "refused"
     audit.append(loaded.audit_log, attempt.record(name, checked, verdict), deadline)
