@@ -65,7 +65,9 @@ def convert(doc: dict[str, Any], commit: str) -> dict[str, Any]:
             rules.append(rule)
     return {
         "name": "gitleaks",
-        "source": f"{SOURCE} at {commit}",
+        # Only the commit's start: 40 hex digits next to rule ids would look like a token to
+        # the very rules (sourcegraph's); the whole id is in the directory's README.md.
+        "source": f"{SOURCE} at {commit[:12]}",
         "allowlist": _allowlist(doc.get("allowlist", {})),
         "rules": rules,
         "unusable": unusable,

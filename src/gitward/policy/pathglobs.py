@@ -12,22 +12,30 @@
 - in a list, the last glob that matches a path decides, and `!glob` re-includes what an earlier
   one matched (unlike `.gitignore`, also below a matched directory).
 
-Paths come from the pusher, so each glob runs as an RE2 regular expression (`patterns`): time
-linear in the path, whatever the glob.
+Paths come from the pusher, so each glob runs as an RE2 regular expression: time linear in
+the path, whatever the glob. It runs on the path's bytes (RE2's Latin-1 mode), so a name that is
+not UTF-8 (`caf\xe9.pem`) matches `*.pem` like any other: in UTF-8 mode no class matches such a
+byte, and a forbidden file would pass under a crafted name. `?` matches one UTF-8 character (or
+one stray byte); `[...]` classes hold ASCII characters only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from gitward.policy import patterns
+if TYPE_CHECKING:
+    import re2
 
 _ANY_DIRS = "(?:.*/)?"  # zero or more leading directories
+_ONE_CHARACTER = "[^/\\x80-\\xbf][\\x80-\\xbf]*"  # a UTF-8 lead byte and its continuation
 
 
 def _escape(ch: str) -> str:
-    return "\\" + ch if ch.isascii() and not ch.isalnum() and ch not in " _/" else ch
+    if not ch.isascii():  # its UTF-8 bytes, one by one (the regex runs on bytes)
+        return "".join(f"\\x{b:02x}" for b in ch.encode("utf-8", "surrogateescape"))
+    return "\\" + ch if not ch.isalnum() and ch not in " _/" else ch
 
 
 def _class(glob: str, i: int) -> tuple[str, int]:
@@ -60,7 +68,7 @@ def _component(part: str) -> str:
             out.append("[^/]*")
             continue
         if ch == "?":
-            out.append("[^/]")
+            out.append(_ONE_CHARACTER)
         elif ch == "[":
             text, i = _class(part, i)
             out.append(text)
@@ -94,13 +102,38 @@ def to_regex(glob: str) -> tuple[bool, str]:
     return negated, "".join(out) + ("/.+" if dir_only else "(?:/.+)?")
 
 
+@lru_cache(maxsize=256)
+def _compiled(regex: str) -> re2._Regexp[bytes]:
+    import re2  # noqa: PLC0415  # on first use, as in `patterns`
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 logs to stderr: the pusher's terminal
+    options.encoding = re2.Options.Encoding.LATIN1  # type: ignore[attr-defined]  # not in stubs
+    options.dot_nl = True  # git allows newlines in file names
+    return re2.compile(regex.encode("ascii"), options)
+
+
+def _fullmatch(regex: str, path: str) -> bool:
+    return _compiled(regex).fullmatch(path.encode("utf-8", "surrogateescape")) is not None
+
+
 def problem(glob: str) -> str | None:
     """Why `glob` is no glob gitward can match, or None."""
+    import re2  # noqa: PLC0415
+
     if not glob or glob in ("!", "/") or glob.startswith("!!"):
         return "an empty glob matches nothing"
     if "\0" in glob or "\n" in glob:
         return "a glob cannot hold NUL or a newline"
-    return patterns.problem(to_regex(glob)[1])
+    regex = to_regex(glob)[1]
+    if "[" in glob and not all(c.isascii() for c in glob):
+        return "a glob with a [class] holds ASCII characters only"
+    try:
+        _compiled(regex)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else b"invalid glob"
+        return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+    return None
 
 
 @lru_cache(maxsize=128)
@@ -110,12 +143,12 @@ def matcher(globs: tuple[str, ...]) -> Callable[[str], bool]:
     compiled = [to_regex(g) for g in globs]
     if not any(negated for negated, _ in compiled):  # the usual list: one regex for all
         whole = "|".join(f"(?:{rx})" for _, rx in compiled)
-        return lambda path: bool(whole) and patterns.fullmatch(whole, path)
+        return lambda path: bool(whole) and _fullmatch(whole, path)
     order = tuple(reversed(compiled))
 
     def test(path: str) -> bool:
         for negated, rx in order:
-            if patterns.fullmatch(rx, path):
+            if _fullmatch(rx, path):
                 return not negated
         return False
 
