@@ -7,8 +7,12 @@ figure with the ratio against its target:
   openpgp      hook median vs `git log --format=%G?` median over the same commits (>= 25x),
                hook peak RSS (< 200 MB)
   ssh          the same with SSH signatures and gpg.ssh.allowedSignersFile
-  one-commit   real `git push` of one signed commit: hook added wall time over a no-op hook
-               (< 150 ms median)
+  content      a push adding --files new text files (~50 MB, a manifest in 16) to a protected
+               branch under the example config's content checks: hook median within the
+               default 4 s budget, peak RSS < 300 MB, throughput (MB/s) and cost per blob
+  one-commit   real `git push` of one signed commit that changes a file, under the example
+               config's content rules too: hook added wall time over a no-op hook (< 150 ms
+               median)
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 # bench modules live beside this script, not in the package
+import benchcontent
 import benchkeys as keys
 import benchobjs as gitobjs
 
@@ -54,13 +59,52 @@ rules:
     protection:
       block_force_push: true
       block_deletion: true
+{content}"""
+
+# The example config's content rule (config/policy.yaml, gitops-content), on main. The
+# Kubernetes-secret check and the Rego policies join here as keys of `content:` when they land.
+CONTENT = """\
+    content:
+      paths: ["**", "!docs/examples/"]
+      secrets:
+        ruleset: gitleaks
+        max_bytes: 1048576
+        allowlist: secrets-allowlist.yaml
+      files:
+        max_bytes: 5242880
+        forbidden_paths: [".env", ".env.*", "!.env.example", "id_rsa*", "kubeconfig"]
+        forbidden_extensions: [pem, key, p12, pfx, jks, keystore]
+        symlinks_outside: true
+        case_collisions: true
 """
+CONTENT_POLICY = """\
+version: 1
+settings:
+  timeout_seconds: {timeout}
+  audit_log: audit.jsonl
+rules:
+  - id: protect-main
+    refs: [refs/heads/main]
+    messages:
+      must_match: '^JIRA-[0-9]+: '
+    protection:
+      block_force_push: true
+      block_deletion: true
+{content}"""
 
 
-def write_config(root: Path, pgp: keys.OpenPGPSigner, ssh: keys.SSHSigner, timeout: float) -> Path:
-    cfg = root / "config"
+def write_config(
+    root: Path,
+    pgp: keys.OpenPGPSigner,
+    ssh: keys.SSHSigner,
+    timeout: float,
+    name: str = "config",
+    content: str = "",
+) -> Path:
+    cfg = root / name
     (cfg / "signers" / "keys").mkdir(parents=True)
-    (cfg / "policy.yaml").write_text(POLICY.format(timeout=timeout))
+    (cfg / "policy.yaml").write_text(POLICY.format(timeout=timeout, content=content))
+    (cfg / "secrets-allowlist.yaml").write_text("paths: [tests/fixtures/secrets/]\n")
     (cfg / "signers" / "keys" / f"{pgp.fingerprint}.asc").write_bytes(pgp.public_armored)
     (cfg / "signers" / "bench.yaml").write_text(
         "id: bench\nname: Bench\nemails: [alice@example.com]\n"
@@ -132,10 +176,49 @@ def bulk(
     return ok
 
 
+def content(root: Path, args: argparse.Namespace) -> bool:
+    """The content figure: one push adding `args.files` files to main (module docstring)."""
+    cfg = root / "content-config"
+    (cfg / "signers").mkdir(parents=True)
+    text = CONTENT_POLICY.format(timeout=args.timeout, content=CONTENT)
+    (cfg / "policy.yaml").write_text(text)
+    (cfg / "secrets-allowlist.yaml").write_text("paths: [tests/fixtures/secrets/]\n")
+    repo = root / "content.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(repo)], check=True, env=BASE_ENV)
+    base = next(gitobjs.file_commit_chain(repo, 1, lambda payload: b""))
+    subprocess.run(
+        ["git", "update-ref", "refs/heads/main", base], cwd=repo, check=True, env=BASE_ENV
+    )
+    tip, size, manifests = benchcontent.push_of_files(
+        repo, base, args.files, args.file_bytes, args.file_commits
+    )
+    env = {**BASE_ENV, "GITWARD_CONFIG": str(cfg), "GIT_DIR": str(repo)}
+    hook = [str(GITWARD), "hook", "pre-receive"]
+    line = f"{base} {tip} refs/heads/main\n".encode()
+    runs, rss = [], 0
+    for _ in range(args.repeat):
+        wall, code, peak = timed(hook, stdin=line, env=env, cwd=repo)
+        if code != 0:
+            print(f"content: FAIL the hook refused a push it must accept (exit {code})")
+            return False
+        runs.append(wall)
+        rss = max(rss, peak)
+    h = statistics.median(runs)
+    mb = size / 1e6
+    ok = h < args.timeout and rss < 300 * 1024
+    print(
+        f"content: {args.files} files ({mb:.1f} MB, {manifests} manifests, {args.file_commits} "
+        f"commits)  hook {h:.2f} s (budget {args.timeout:g} s)  {mb / h:.1f} MB/s  "
+        f"{h / args.files * 1000:.2f} ms/blob  hook peak RSS {rss / 1024:.0f} MB (target < 300)"
+        f"  {'PASS' if ok else 'FAIL'}"
+    )
+    return ok
+
+
 def one_commit(root: Path, cfg: Path, pgp: keys.OpenPGPSigner, args: argparse.Namespace) -> bool:
     work = root / "work.git"
     subprocess.run(["git", "init", "-q", "--bare", str(work)], check=True, env=BASE_ENV)
-    tips = list(gitobjs.commit_chain(work, args.push_repeat + 1, pgp.sign))
+    tips = list(gitobjs.file_commit_chain(work, args.push_repeat + 1, pgp.sign))
     targets = {}
     for kind in ("noop", "gitward"):
         repo = root / f"push-{kind}.git"
@@ -184,13 +267,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per bulk figure (median)")
     parser.add_argument("--push-repeat", type=int, default=21, help="pushes per hook kind")
     parser.add_argument("--timeout", type=float, default=4.0, help="policy timeout_seconds")
-    parser.add_argument("--only", choices=["openpgp", "ssh", "push"], action="append")
+    parser.add_argument("--files", type=int, default=5000, help="files the content push adds")
+    parser.add_argument("--file-bytes", type=int, default=10_000, help="size of each file")
+    parser.add_argument("--file-commits", type=int, default=50, help="commits they come in")
+    parser.add_argument("--only", choices=["openpgp", "ssh", "content", "push"], action="append")
     args = parser.parse_args(argv)
-    only = set(args.only or ["openpgp", "ssh", "push"])
+    only = set(args.only or ["openpgp", "ssh", "content", "push"])
     root = Path(tempfile.mkdtemp(prefix="gwbench-", dir="/tmp"))
     try:
         pgp, ssh = keys.OpenPGPSigner.generate("alice@example.com"), keys.SSHSigner.generate()
         cfg = write_config(root, pgp, ssh, args.timeout)
+        with_content = write_config(root, pgp, ssh, args.timeout, "push-config", CONTENT)
         gnupg = root / "gnupg"
         gnupg.mkdir(mode=0o700)
         subprocess.run(
@@ -212,8 +299,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok &= bulk(
                 "ssh", root, cfg, ssh, args, ["-c", f"gpg.ssh.allowedSignersFile={allowed}"], {}
             )
+        if "content" in only:
+            ok &= content(root, args)
         if "push" in only:
-            ok &= one_commit(root, cfg, pgp, args)
+            ok &= one_commit(root, with_content, pgp, args)
         return 0 if ok else 1
     finally:
         shutil.rmtree(root, ignore_errors=True)

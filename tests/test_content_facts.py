@@ -84,9 +84,10 @@ def test_each_commit_brings_its_added_and_changed_files(work: Path) -> None:
     three = commit_files(work, "three", {})
     with Repo(work) as repo:
         found = repo.diff_tree([one, two, three])
-    assert sorted(p for p, _, _ in found[one]) == ["a.txt", "d/b.txt"]
-    assert sorted(p for p, _, _ in found[two]) == ["a.txt", "c.txt"]  # the deletion is left out
-    assert [(p, m) for p, _, m in found[three]] == [("link", SYMLINK_MODE)]
+    assert sorted((p, new) for p, _, _, new in found[one]) == [("a.txt", True), ("d/b.txt", True)]
+    # The deletion is left out; an edit is no new name.
+    assert sorted((p, new) for p, _, _, new in found[two]) == [("a.txt", False), ("c.txt", True)]
+    assert [(p, m) for p, _, m, _ in found[three]] == [("link", SYMLINK_MODE)]
 
 
 def test_a_merge_brings_only_what_differs_from_every_parent(work: Path) -> None:
@@ -102,8 +103,8 @@ def test_a_merge_brings_only_what_differs_from_every_parent(work: Path) -> None:
     merge = git(work, "rev-parse", "HEAD")
     with Repo(work) as repo:
         found = repo.diff_tree([merge, side])
-    assert [p for p, _, _ in found[merge]] == ["evil"]
-    assert [p for p, _, _ in found[side]] == ["s"]
+    assert [p for p, *_ in found[merge]] == ["evil"]
+    assert [p for p, *_ in found[side]] == ["s"]
 
 
 def test_empty_input_and_odd_output_of_diff_tree(
@@ -168,6 +169,10 @@ def test_gather_reads_what_the_checks_need(work: Path) -> None:
     assert all(b.data is None and not b.skipped for b in files.blobs.values())  # sizes only
     assert files.refs[0].tip_files is not None
     assert sorted(files.refs[0].tip_files) == ["README", "b.bin", "big", "readme", "t.txt"]
+    # An edit brings no new name: no collision can be new, the tree is not read.
+    edit = commit_files(work, "edit", {"t.txt": "more text\n"})
+    edited = push_of(work, FILES, edit, tips={"refs/heads/main": tip}, old=tip)
+    assert edited.refs[0].tip_files is None
 
 
 def test_content_follows_the_exclusion_semantics(work: Path) -> None:

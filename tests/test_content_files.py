@@ -122,6 +122,14 @@ def test_case_collisions_at_the_tip_that_the_push_brings() -> None:
     assert listed[0].hint.startswith("remove or rename all but one of ")
 
 
+def test_only_a_new_name_can_collide() -> None:
+    p = policy()
+    push = content_push(p, [{"readme.md": b"b"}], tip={"README.md": b"a", "readme.md": b"b"})
+    edited = {c: tuple(f._replace(added=False) for f in fs) for c, fs in push.changes.items()}
+    no_tree = push.refs[0]._replace(tip_files=None)  # the facts do not read it for edits
+    assert evaluate(p, Signers(), push._replace(changes=edited, refs=(no_tree,))).violations == ()
+
+
 def test_unicode_forms_collide_too() -> None:
     composed, decomposed = "caf\u00e9", "cafe\u0301"
     listed = found({composed: b"a"}, tip={composed: b"a", decomposed: b"b"})

@@ -164,6 +164,8 @@ class FileChange(NamedTuple):
     path: str  # from the repository's root, `/`-separated; undecodable bytes as surrogates
     oid: str  # the blob now at `path` (for a submodule, the commit it names)
     mode: str  # "100644", "100755", SYMLINK_MODE, GITLINK_MODE
+    # The path is new (to at least one parent): only a new name can collide with another.
+    added: bool = True
 
 
 class Blob(NamedTuple):

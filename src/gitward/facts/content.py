@@ -71,14 +71,16 @@ def gather_content(repo: Repo, asked: Sequence[Wanted], deadline: Deadline) -> C
     tips: dict[int, Mapping[str, TipFile]] = {}
     for w in asked:
         need = content.needs(w.content)
+        new_name = False
         for change in _selected(w, changes):
+            new_name = new_name or change.added
             if change.mode == GITLINK_MODE:
                 continue  # another repository's commit: nothing here to read
             limit = SYMLINK_BYTES if change.mode == SYMLINK_MODE else need.content_bytes
             limits[change.oid] = max(limits.get(change.oid, 0), limit)
             if need.yaml and change.path.lower().endswith(YAML_SUFFIXES):
                 yaml_blobs.add(change.oid)
-        if need.tip_tree and w.update not in tips:
+        if need.tip_tree and new_name and w.update not in tips:
             files = repo.ls_tree(w.tip, deadline)
             tips[w.update] = MappingProxyType({p: TipFile(p, o, m) for p, o, m in files})
     blobs = _read(repo, limits, deadline)

@@ -51,10 +51,10 @@ def _revisions(include: Iterable[str], exclude: Iterable[str]) -> bytes | None:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _raw_change(raw: bytes, path: bytes) -> tuple[str, str, str] | None:
-    """`(path, new id, new mode)` of one `diff-tree --raw` entry (`:` once per parent, the
-    parents' modes and the new mode, the parents' ids and the new id, the status); None for a
-    deletion."""
+def _raw_change(raw: bytes, path: bytes) -> tuple[str, str, str, bool] | None:
+    """`(path, new id, new mode, added)` of one `diff-tree --raw` entry (`:` once per parent,
+    the parents' modes and the new mode, the parents' ids and the new id, the status: `A` per
+    parent the path is new to); None for a deletion."""
     parents = len(raw) - len(raw.lstrip(b":"))
     fields = raw[parents:].split(b" ")
     if len(fields) != 2 * parents + 3:
@@ -63,7 +63,8 @@ def _raw_change(raw: bytes, path: bytes) -> tuple[str, str, str] | None:
     oid = fields[2 * parents + 1].decode("ascii", "replace")
     if mode == "000000":
         return None
-    return path.decode("utf-8", "surrogateescape"), oid, mode
+    added = b"A" in fields[-1]
+    return path.decode("utf-8", "surrogateescape"), oid, mode, added
 
 
 class RefListing(NamedTuple):
@@ -381,18 +382,19 @@ class Repo:
 
     def diff_tree(
         self, commits: Sequence[str], deadline: Deadline | None = None
-    ) -> dict[str, list[tuple[str, str, str]]]:
-        """For each commit, the files it adds or changes as `(path, new blob id, new mode)`:
+    ) -> dict[str, list[tuple[str, str, str, bool]]]:
+        """For each commit, the files it adds or changes as `(path, new blob id, new mode,
+        whether the path is new)`:
         `git diff-tree -r -c --root` (a root commit: every file; a merge: only the paths whose
         result differs from every parent, the merge's own content). Deleted files and renames'
         old names are left out (no rename detection: a renamed file is a new file)."""
-        found: dict[str, list[tuple[str, str, str]]] = {c: [] for c in commits}
+        found: dict[str, list[tuple[str, str, str, bool]]] = {c: [] for c in commits}
         if not commits:
             return found
         args = ["diff-tree", "--stdin", "-r", "-z", "-c", "--root", "--no-renames"]
         data = "".join(f"{c}\n" for c in commits).encode()
         out = self._run(args, deadline, input=data).stdout
-        current: list[tuple[str, str, str]] | None = None
+        current: list[tuple[str, str, str, bool]] | None = None
         tokens = out.split(b"\0")
         i = 0
         while i < len(tokens):

@@ -18,12 +18,23 @@ import shlex
 from collections.abc import Iterator
 
 from gitward.model import Bypass, Push, RefFacts, Verdict, Violation
-from gitward.policy import content, messages, protection, signatures
+from gitward.policy import messages, protection, signatures
 from gitward.policy.bypass import apply_mode
 from gitward.policy.context import Budget, Family, RuleContext, Unlimited
 from gitward.policy.spec import Policy, Signers
 
-FAMILIES: tuple[Family, ...] = (signatures.check, messages.check, protection.check, content.check)
+
+def content_check(ctx: RuleContext) -> Iterator[Violation]:
+    """The content family (`policy.content`), imported only for a rule that has content: a
+    push under a policy without content rules never loads the scanners."""
+    if ctx.rule.content is None:
+        return
+    from gitward.policy import content  # noqa: PLC0415  # see the docstring
+
+    yield from content.check(ctx)
+
+
+FAMILIES: tuple[Family, ...] = (signatures.check, messages.check, protection.check, content_check)
 
 
 def evaluate(policy: Policy, signers: Signers, push: Push, budget: Budget | None = None) -> Verdict:

@@ -157,4 +157,10 @@ def matcher(globs: tuple[str, ...]) -> Callable[[str], bool]:
 
 def select(globs: Sequence[str] | None, path: str) -> bool:
     """True when `path` is selected: no globs means every path."""
-    return True if globs is None else matcher(tuple(globs))(path)
+    return True if globs is None else _selects(tuple(globs), path)
+
+
+@lru_cache(maxsize=1 << 16)
+def _selects(globs: tuple[str, ...], path: str) -> bool:
+    # Cached: the facts, the scope and each check ask about the same (globs, path) pairs.
+    return matcher(globs)(path)

@@ -80,10 +80,10 @@ def _folded(path: str) -> str:
 
 def _collisions(scope: Scope) -> Iterator[Violation]:
     """One violation per group of tip paths (files or directories) that fold to one name,
-    when the push brings a file at or below one of them."""
-    touched = {f.path for f in scope.files}
+    when the push brings a new path at or below one of them."""
+    touched = {f.path for f in scope.files if f.added}
     if not touched:
-        return  # nothing brought (a deletion, no new commit): the tip's tree is not read
+        return  # no new name (edits only, or nothing): no new collision; the tree is not read
     by_fold: dict[str, set[str]] = {}
     for path in scope.tip():
         parts = path.split("/")

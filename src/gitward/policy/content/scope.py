@@ -32,6 +32,7 @@ class NewFile(NamedTuple):
     oid: str
     mode: str  # see `model.FileChange`
     commit: str  # the oldest of the rule's commits that brings (path, oid)
+    added: bool = True  # the path is new, not only its content
 
 
 class Needs(NamedTuple):
@@ -40,7 +41,8 @@ class Needs(NamedTuple):
     # Read the bytes of text blobs up to this size (0: none). Larger or binary blobs get
     # `Blob.skipped` instead; symbolic links (their target) are always small enough.
     content_bytes: int = 0
-    tip_tree: bool = False  # `Scope.tip()`: every file of the pushed tip
+    # `Scope.tip()`: every file of the pushed tip, when the push brings a new path.
+    tip_tree: bool = False
     # `Scope.documents(...)`: files named *.yaml / *.yml parsed as YAML (needs `content_bytes`).
     yaml: bool = False
 
@@ -110,5 +112,5 @@ def new_files(ctx: RuleContext, content: ContentRule) -> tuple[NewFile, ...]:
             key = (change.path, change.oid)
             if key not in seen and pathglobs.select(content.paths, change.path):
                 seen.add(key)
-                out.append(NewFile(change.path, change.oid, change.mode, commit.oid))
+                out.append(NewFile(change.path, change.oid, change.mode, commit.oid, change.added))
     return tuple(out)

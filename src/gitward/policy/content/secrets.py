@@ -10,7 +10,6 @@ per rule and ref says which.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from typing import cast
 
@@ -18,7 +17,7 @@ from gitward.errors import ConfigError, GitError
 from gitward.model import GITLINK_MODE, SYMLINK_MODE, Blob, Violation
 from gitward.policy import pathglobs, patterns
 from gitward.policy.content import fixes
-from gitward.policy.content.leaks import Finding, Scanner, allowed, path_rules, skips_path
+from gitward.policy.content.leaks import Finding, Scanner, allowed
 from gitward.policy.content.scope import ContentCheck, Needs, NewFile, Scope
 from gitward.policy.spec import LeakRules, SecretsAllowlist, SecretsCheck
 
@@ -29,6 +28,8 @@ SPEND_EVERY = 32  # files scanned between two looks at the budget
 def fingerprint(rule_id: str, path: str, secret: str) -> str:
     """The finding's name in the report, the audit log and the allowlist: it says nothing of
     the secret but whether it is the same one in the same file."""
+    import hashlib  # noqa: PLC0415  # only for findings
+
     text = f"{rule_id}\0{path}\0{secret}".encode("utf-8", "surrogateescape")
     return hashlib.sha256(text).hexdigest()[:20]
 
@@ -69,9 +70,9 @@ def run(scope: Scope, settings: SecretsCheck) -> Iterator[Violation]:
     for n, file in enumerate(scope.files):
         if n % SPEND_EVERY == 0:
             scope.spend("scanning new files for secrets")
-        if file.mode in (GITLINK_MODE, SYMLINK_MODE) or _left_out(rules, allow, file.path):
+        if file.mode in (GITLINK_MODE, SYMLINK_MODE) or _left_out(scanner, allow, file.path):
             continue
-        found = [Finding(r, 0, file.path, file.path, "") for r in path_rules(rules, file.path)]
+        found = [Finding(r, 0, file.path, file.path, "") for r in scanner.path_rules(file.path)]
         blob = scope.blob(file.oid)
         why = _unscanned(blob, settings)
         if why:
@@ -88,8 +89,8 @@ def run(scope: Scope, settings: SecretsCheck) -> Iterator[Violation]:
         yield _not_scanned(scope, settings, skipped)
 
 
-def _left_out(rules: LeakRules, allow: SecretsAllowlist, path: str) -> bool:
-    return skips_path(rules, path) or (bool(allow.paths) and pathglobs.select(allow.paths, path))
+def _left_out(scanner: Scanner, allow: SecretsAllowlist, path: str) -> bool:
+    return scanner.skips_path(path) or (bool(allow.paths) and pathglobs.select(allow.paths, path))
 
 
 def _unscanned(blob: Blob, settings: SecretsCheck) -> str:
