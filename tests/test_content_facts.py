@@ -232,3 +232,17 @@ def test_unused_needs_gather_nothing(work: Path) -> None:
             facts_content.ContentFacts()
         )
     assert push_of(work, rule(ContentRule()), tip).changes == {}
+
+
+def test_only_selected_text_yaml_is_parsed(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asking = ContentCheck(lambda _: Needs(content_bytes=1000, yaml=True), lambda *_: iter(()))
+    monkeypatch.setitem(content.CHECKS, "files", asking)
+    tip = commit_files(work, "one", {"deploy/a.yaml": "a: 1\n", "deploy/b.yaml": b"\0x",
+                                     "other/c.yaml": "c: 1\n"})  # fmt: skip
+    selected = rule(ContentRule(paths=("deploy/",), files=FilesCheck()))
+    push = push_of(work, selected, tip)
+    assert sorted(c.path for c in push.changes[tip]) == [
+        "deploy/a.yaml", "deploy/b.yaml", "other/c.yaml",
+    ]  # fmt: skip
+    assert len(push.documents) == 1  # a.yaml: b.yaml is binary, c.yaml not selected
+    assert len(push.blobs) == 2
