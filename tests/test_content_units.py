@@ -123,3 +123,12 @@ def test_rules_sharing_an_allowlist_load_it_once(tmp_path: Path) -> None:
     path = write_config(tmp_path, text, {"alice": Signer()})
     (tmp_path / "allow.yaml").write_text("regexes: ['^x$']\n")
     assert list(load(path).policy.content_data.allowlists) == ["allow.yaml"]
+
+
+def test_a_missing_checker_refuses_with_its_own_line() -> None:
+    from gitward.errors import CheckerUnavailable
+    from gitward.hook.fail import describe
+
+    assert describe(CheckerUnavailable("regorus is not installed"), 4) == (
+        "a content checker is missing on the server"
+    )

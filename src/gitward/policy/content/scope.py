@@ -1,5 +1,8 @@
 """What a content check sees, and what it asks the facts to gather: the plug-in interface.
 
+A check whose engine or library is missing raises `errors.CheckerUnavailable` (the hook refuses
+with one line, fail closed); one that reads more than budgeted calls `scope.spend` between files.
+
 A content check is a `ContentCheck` in `content.CHECKS`, under the name of its field in
 `spec.ContentRule` (and its key under `content:` in the policy file). For one ref update under
 one rule, the engine builds a `Scope` and calls `check.run(scope, settings)`, `settings` being
