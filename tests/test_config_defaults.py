@@ -25,6 +25,7 @@ rules:
     signatures: {signers: [alice], forge_merges: {}}
     messages: {must_match: 'x'}
     protection: {allowed_pushers: [bob]}
+    content: {secrets: {}, files: {}}
 """
 
 

@@ -18,9 +18,15 @@ ALLOWED = {
     "enum",
     "functools",
     "re",
+    "re2",  # secret rules run in RE2 (linear time), as policy patterns do
     "shlex",
     "types",
     "typing",
+    "collections",  # Counter, for entropy
+    "math",  # entropy
+    "hashlib",  # fingerprints of findings (no I/O)
+    "posixpath",  # path arithmetic on names from git trees (no file system)
+    "unicodedata",  # case-only collisions compare case-folded names
     "gitward.model",
     "gitward.errors",
     "gitward.policy",

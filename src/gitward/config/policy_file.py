@@ -89,8 +89,35 @@ def signer_references(doc: object) -> list[tuple[KeyPath, str]]:
     return refs
 
 
-def build(doc: dict[str, Any], source: str, settings: spec.Settings) -> spec.Policy:
-    """Turn a validated document into a Policy; `settings` carries the resolved paths."""
+def content_files(doc: object) -> list[tuple[KeyPath, str]]:
+    """Every (key path, file name) of a secrets allowlist a rule names."""
+    found: list[tuple[KeyPath, str]] = []
+    for i, rule in _rules(doc):
+        content = rule.get("content")
+        secrets = content.get("secrets") if isinstance(content, dict) else None
+        name = secrets.get("allowlist") if isinstance(secrets, dict) else None
+        if isinstance(name, str):
+            found.append((("rules", i, "content", "secrets", "allowlist"), name))
+    return found
+
+
+def _content(value: dict[str, Any]) -> spec.ContentRule:
+    parts: dict[str, Any] = dict(value)
+    if "secrets" in value:
+        parts["secrets"] = spec.SecretsCheck(**value["secrets"])
+    if "files" in value:
+        parts["files"] = spec.FilesCheck(**value["files"])
+    return spec.ContentRule(**parts)
+
+
+def build(
+    doc: dict[str, Any],
+    source: str,
+    settings: spec.Settings,
+    content_data: spec.ContentData | None = None,
+) -> spec.Policy:
+    """Turn a validated document into a Policy; `settings` carries the resolved paths,
+    `content_data` the files content checks read (`gitward.config.content_data`)."""
     rules = []
     for r in doc["rules"]:
         parts: dict[str, Any] = dict(r)
@@ -103,10 +130,13 @@ def build(doc: dict[str, Any], source: str, settings: spec.Settings) -> spec.Pol
             parts["messages"] = spec.MessageRule(**r["messages"])
         if "protection" in r:
             parts["protection"] = spec.RefProtection(**r["protection"])
+        if "content" in r:
+            parts["content"] = _content(r["content"])
         rules.append(spec.Rule(**parts))
     return spec.Policy(
         rules=tuple(rules),
         settings=settings,
         pusher_groups=dict(doc.get("pusher_groups", {})),
         source=source,
+        content_data=content_data or spec.ContentData(),
     )

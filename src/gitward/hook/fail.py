@@ -21,7 +21,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from gitward.errors import BadInput, BudgetExceeded, ConfigError, GitError, VerifierUnavailable
+from gitward.errors import (
+    BadInput,
+    BudgetExceeded,
+    CheckerUnavailable,
+    ConfigError,
+    GitError,
+    VerifierUnavailable,
+)
 from gitward.report import render as report
 
 if TYPE_CHECKING:
@@ -36,6 +43,7 @@ LOG_GRACE = 0.5
 WHAT: dict[type[BaseException], str] = {
     ConfigError: "the gitward policy on the server cannot be loaded",
     VerifierUnavailable: "a signature verifier is missing on the server",
+    CheckerUnavailable: "a content checker is missing on the server",
     ImportError: "a library gitward needs is missing on the server",
     GitError: "gitward could not read the pushed objects",
     BudgetExceeded: "the check ran out of its time budget",

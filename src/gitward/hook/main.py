@@ -163,7 +163,7 @@ def _run(attempt: Attempt, text: str, err: TextIO, rearm: Rearm) -> int:
         )
         merge = gather_merge(repo, push, before, claim, loaded, deadline) if claim else None
     deadline.check("judging the push")
-    verdict = evaluate(loaded.policy, loaded.signers, push, merge)
+    verdict = evaluate(loaded.policy, loaded.signers, push, merge, deadline)
     seen = {o for ref in push.refs for oids in ref.commits_by_rule.values() for o in oids}
     checked = len(seen | set(merge.commits if merge is not None else ()))
     name = "accepted" if verdict.allowed else "refused"
