@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "serve": "serve_cmd",
     "worker": "worker_cmd",
     "recheck": "recheck_cmd",
+    "audit": "audit_cmd",
 }
 
 
