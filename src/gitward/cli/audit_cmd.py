@@ -61,8 +61,9 @@ def _filter_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("filters (a shell pattern each; repeat to allow several)")
     for option, (_, what) in _FILTERS.items():
         group.add_argument(f"--{option}", action="append", default=[], metavar="PATTERN", help=what)
-    group.add_argument("--since", type=_since, metavar="DATE", help="at or after (ISO, UTC)")
-    group.add_argument("--until", type=_until, metavar="DATE", help="before; a date: its end")
+    since, until = "at or after (ISO; UTC if no zone)", "before (a bare date: to its end)"
+    group.add_argument("--since", type=_since, metavar="DATE", help=since)
+    group.add_argument("--until", type=_until, metavar="DATE", help=until)
     parser.add_argument("--json", action="store_true", help="the log's lines as they are")
 
 
