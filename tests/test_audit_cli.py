@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -208,6 +209,8 @@ def test_tail_follow_shows_new_records_across_a_rotation(config: Path) -> None:
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
     assert proc.stdout is not None
+    hung = threading.Timer(120, proc.kill)  # a readline below must not wait forever
+    hung.start()
     try:
         assert " push bob: " in proc.stdout.readline()
         audit.append(log, {"time": "t1", "event": "signers.add", "actor": "admin"})  # filtered
@@ -219,6 +222,7 @@ def test_tail_follow_shows_new_records_across_a_rotation(config: Path) -> None:
         audit.append(log, {"time": "t3", "event": "push", "actor": "frank"})
         assert proc.stdout.readline().startswith("t3 push frank: ")
     finally:
+        hung.cancel()
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
