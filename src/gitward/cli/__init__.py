@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "worker": "worker_cmd",
     "recheck": "recheck_cmd",
     "admin": "admin_cmd",
+    "audit": "audit_cmd",
 }
 
 
