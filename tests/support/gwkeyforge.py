@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import re
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -267,6 +268,8 @@ class KeyExport:
         self.server = server
         self.exports: dict[str, bytes] = {}
         self.status: int = 200
+        self.headers: dict[str, str] = {}
+        self.delay = 0.0  # seconds to stall before answering
         self.seen: list[str] = []
         server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
 
@@ -283,10 +286,14 @@ class KeyExport:
 
     def _handle(self, request: Request) -> Response:
         self.seen.append(request.path)
+        if self.delay:
+            time.sleep(self.delay)
         found = re.fullmatch(r"/([^/]+)\.gpg", request.path)
         data = self.exports.get(found.group(1)) if found else None
-        if data is None or self.status != 200:
-            return Response("Not found", self.status if self.status != 200 else 404)
+        if self.status != 200:
+            return Response("try later", self.status, headers=self.headers)
+        if data is None:
+            return Response("Not found", 404)
         return Response(data, 200, content_type="text/plain; charset=utf-8")
 
 
