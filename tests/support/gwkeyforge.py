@@ -16,6 +16,7 @@ description's response schema, so a test cannot script a shape the forge would n
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import subprocess
 import time
@@ -258,6 +259,27 @@ def check_answer(which: str, method: str, path: str, body: object) -> None:
     jsonschema.Draft4Validator(resolved, registry=registry).validate(body)
 
 
+def _crc24(data: bytes) -> int:
+    crc = 0xB704CE
+    for byte in data:
+        crc ^= byte << 16
+        for _ in range(8):
+            crc <<= 1
+            if crc & 0x1000000:
+                crc ^= 0x1864CFB
+    return crc & 0xFFFFFF
+
+
+def armor(data: bytes, headers: Mapping[str, str]) -> bytes:
+    """OpenPGP ASCII armor of public key packets (RFC 9580 section 6), with `headers`."""
+    text = base64.b64encode(data).decode()
+    lines = [text[i : i + 64] for i in range(0, len(text), 64)]
+    crc = base64.b64encode(_crc24(data).to_bytes(3, "big")).decode()
+    head = [f"{k}: {v}" for k, v in headers.items()]
+    block = ["-----BEGIN PGP PUBLIC KEY BLOCK-----", *head, "", *lines, f"={crc}"]
+    return "\n".join([*block, "-----END PGP PUBLIC KEY BLOCK-----", ""]).encode()
+
+
 class KeyExport:
     """Gitea's keyring export, `GET /<login>.gpg` below the web root, on its own server (the
     double answers only below its API prefix). `exports[login]` is what it sends; `seen`
@@ -278,11 +300,10 @@ class KeyExport:
         return self.server.url_for("/").rstrip("/")
 
     def publish(self, login: str, keys: Sequence[Key], note: str = "") -> None:
-        """The armored export of `keys` (one block, as Gitea writes it)."""
-        data = gwgpg.gpg(keys[0].home, "--armor", "--export", *(k.fingerprint for k in keys))
-        if note:
-            data = data.replace(b"\n\n", f"\nNote: {note}\n\n".encode(), 1)
-        self.exports[login] = data
+        """The armored export of `keys` (one block, as Gitea writes it; its `Note` header
+        names keys it could not export)."""
+        binary = b"".join(gwgpg.gpg(k.home, "--export", k.fingerprint) for k in keys)
+        self.exports[login] = armor(binary, {"Note": note} if note else {})
 
     def _handle(self, request: Request) -> Response:
         self.seen.append(request.path)
@@ -314,3 +335,36 @@ def forges_yaml(directory: Path, entries: Mapping[str, tuple[str, str, str]]) ->
     path = directory / "forges.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+class KeySet(NamedTuple):
+    """One of each shape, in one GnuPG home: made once per test process (`keyset()`)."""
+
+    home: Path
+    dana: Key  # ed25519, signs
+    rob: Key  # RSA 2048
+    sam: Key  # certify-only primary...
+    sam_sub: str  # ...and its signing subkey
+    old: Key  # expired on 2020-12-31
+    gone: Key  # revoked
+    ssh: str  # ed25519 public key line
+    ssh_rsa: str  # RSA 3072 public key line
+
+
+@functools.cache
+def keyset() -> KeySet:
+    home = gwgpg.new_home()
+    sam, sam_sub = with_signing_subkey(home, "Sam Split <sam@example.org>")
+    gone = ed25519(home, "Gone Away <gone@example.org>")
+    revoke(gone)
+    return KeySet(
+        home,
+        ed25519(home, "Dana Example <dana@example.org>"),
+        rsa(home, "Rob Rsa <rob@example.org>"),
+        sam,
+        sam_sub,
+        ed25519(home, "Old Timer <old@example.org>", expire="1y", at="20200101T000000"),
+        gone,
+        ssh_key(home / "ssh", "ed"),
+        rsa_ssh_key(home / "ssh", "rsa"),
+    )
