@@ -277,3 +277,15 @@ def test_a_github_app_forge_cannot_list_keys(
     forges.write_text(text)
     assert site.gw("import", "--forge", "hub", "--user", "dana", "-y") == 1
     assert "signs in as a GitHub App" in capsys.readouterr().err
+
+
+def test_one_account_per_forge_and_signer(
+    site: Site, keys: kf.KeySet, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site.serve("tea", "dana", [keys.dana])
+    site.serve("tea", "dana2", [keys.rob])
+    assert site.gw("import", "--forge", "tea", "--user", "dana", "-y") == 0
+    assert site.gw("import", "--forge", "tea", "--user", "dana2", "--id", "dana", "-y") == 1
+    assert "signer 'dana' follows tea/dana already: one account per forge" in (
+        capsys.readouterr().err
+    )

@@ -223,3 +223,18 @@ def test_a_sync_with_nobody_to_follow(site: Site, capsys: pytest.CaptureFixture[
     assert "0 signers imported from tea: up to date" in capsys.readouterr().out
     assert site.gw("sync", "--forge", "nowhere") == 1
     assert "no forge named 'nowhere'" in capsys.readouterr().err
+
+
+def test_a_signer_following_two_accounts_of_a_forge_stops_the_sync(
+    site: Site, keys: kf.KeySet, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site.serve("tea", "dana", [keys.dana, keys.rob])
+    imported(site, "tea", "dana")
+    file = site.signer_file("dana")
+    text = file.read_text()
+    first = text.index("{forge: tea, user: dana}")
+    file.write_text(text[:first] + "{forge: tea, user: other}" + text[first + 24 :])  # by hand
+    before = site.snapshot()
+    assert site.gw("sync", "--forge", "tea") == 1
+    assert "signer 'dana' follows two accounts of tea" in capsys.readouterr().err
+    assert site.snapshot() == before

@@ -67,6 +67,12 @@ def plan_sync(
     gives a user's sorted keys and raises when the forge cannot list them all. Nothing is
     written."""
     followed = State.load(located.signers_dir, now).followed(forge)
+    twice = sorted({s for s, _ in followed if [t for t, _ in followed].count(s) > 1})
+    if twice:
+        raise SignerEditError(
+            f"signer {twice[0]!r} follows two accounts of {forge}; keep one (one account per "
+            "forge), the other as a signer of its own"
+        )
     listings = {login: read(login) for login in sorted({login for _, login in followed})}
 
     def planner(state: State) -> list[Change]:

@@ -63,6 +63,17 @@ def for_import(state: State, wanted: Wanted, keys: Sorted, now: datetime) -> Cha
     if others:
         raise SignerEditError(f"{origin} is already imported as signer {others[0]!r}")
     signer = state.signers.get(wanted.signer_id)
+    if origin.forge is not None and signer is not None:
+        theirs = sorted(
+            str(k.origin)
+            for k in signer.keys
+            if k.origin and k.origin.forge == origin.forge and k.origin != origin
+        )
+        if theirs:
+            raise SignerEditError(
+                f"signer {signer.id!r} follows {theirs[0]} already: one account per forge "
+                "(import the other account as a signer of its own)"
+            )
     change = _keys(state, signer, wanted.signer_id, origin, keys, now, adopt=True)
     have = signer.emails if signer else ()
     emails = _new_emails(have, [*wanted.emails, *(e for c in change.added for e in c.emails)])
