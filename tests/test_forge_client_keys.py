@@ -19,7 +19,8 @@ from gitward.receiver.forge_client import MAX_PAGES, ForgeClient, ForgeError, Re
 from gitward.receiver.queue import RetryLater
 
 TOKEN = "gw-test-token-5e1b"  # a throwaway value for tests only
-FAST = Retry(read_timeout=0.3, connect_timeout=0.3, pace=0.0)
+# Generous timeouts: a loaded machine must not turn an answer into a timeout (and a retry).
+FAST = Retry(read_timeout=10.0, connect_timeout=10.0, pace=0.0)
 
 
 @pytest.fixture(scope="module")
@@ -56,14 +57,18 @@ def kind(forge: ForgeDouble) -> str:
 
 
 def client(
-    forge: ForgeDouble, git_url: str | None = None, clock: FakeTime | None = None, **kw: Any
+    forge: ForgeDouble,
+    git_url: str | None = None,
+    clock: FakeTime | None = None,
+    retry: Retry = FAST,
+    **kw: Any,
 ) -> ForgeClient:
     instance = gwforge.instance(kind(forge), forge.api_url)
     clock = clock or FakeTime()
     return ForgeClient(
         instance._replace(git_url=git_url or instance.git_url),
         TOKEN,
-        retry=FAST,
+        retry=retry,
         sleep=clock.sleep,
         clock=clock.clock,
         now=clock.now,
@@ -222,9 +227,10 @@ def test_an_export_rate_limit_is_waited_out_later(gitea: ForgeDouble, export: kf
 def test_an_export_that_does_not_come_is_a_timeout(
     gitea: ForgeDouble, export: kf.KeyExport
 ) -> None:
-    export.delay = 0.8
+    export.delay = 1.5
+    impatient = FAST._replace(read_timeout=0.2, attempts=2)
     with pytest.raises(RetryLater, match="did not answer in time"):
-        client(gitea, export.url).user_gpg_export("dana")
+        client(gitea, export.url, retry=impatient).user_gpg_export("dana")
 
 
 def test_an_export_nobody_serves_is_a_connection_fault(gitea: ForgeDouble) -> None:
