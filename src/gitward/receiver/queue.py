@@ -110,7 +110,9 @@ def _open(url: str) -> tuple[JobStore, Any]:
         path = Path(url.removeprefix("sqlite://"))
         path.parent.mkdir(parents=True, exist_ok=True)
         store = SqliteStore(path)
-        return store, SqliteHuey("gitward", filename=str(path), fsync=True, results=False)
+        # The job record is the durable truth; huey's message only wakes a worker, and a lost
+        # one is found again by `reclaim`.
+        return store, SqliteHuey("gitward", filename=str(path), fsync=False, results=False)
     if url.startswith(("redis://", "rediss://")):
         import redis  # noqa: PLC0415
         from huey import RedisHuey  # noqa: PLC0415
