@@ -9,11 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from gitward.config import yamlpos
 from gitward.config.admin_table import ADMIN
+from gitward.config.checked_file import read_checked
 from gitward.config.fields import Problems
 from gitward.config.forges_file import _url_problem as url_problem  # one rule for URLs
-from gitward.errors import ConfigError
 
 FILE_NAME = "admin.yaml"
 
@@ -56,21 +55,7 @@ def load(path: str | Path) -> AdminConfig | None:
     file = Path(path)
     if not file.exists():
         return None
-    try:
-        doc = yamlpos.parse(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{file}:1: cannot read the admin file: {exc}"]) from None
-    except yamlpos.YamlSyntaxError as exc:
-        raise ConfigError([f"{file}:{exc.line}: {exc.message}"]) from None
-    problems: Problems = []
-    checked: Any = ADMIN.check(doc.value, (), problems)
-    if not problems:
-        _cross_check(checked, problems)
-    if problems or doc.problems:
-        found = [*doc.problems, *problems]
-        found.sort(key=lambda p: doc.line_of(p[0]))
-        raise ConfigError([doc.problem(file, p, m) for p, m in found])
-    return _build(file, checked)
+    return _build(file, read_checked(file, ADMIN, "the admin file", _cross_check))
 
 
 def _cross_check(doc: dict[str, Any], out: Problems) -> None:
