@@ -119,6 +119,9 @@ def _open(url: str) -> tuple[JobStore, Any]:
 
         from gitward.receiver.store_redis import RedisStore  # noqa: PLC0415
 
-        client = redis.Redis.from_url(url)
-        return RedisStore(client), RedisHuey("gitward", url=url, results=False)
+        # Bounded waits: a Redis that stops answering must not hold a webhook request (or a
+        # worker) forever. One pool for the store and huey; huey's blocking pop waits 1 s.
+        pool = redis.ConnectionPool.from_url(url, socket_connect_timeout=5, socket_timeout=10)
+        client = redis.Redis(connection_pool=pool)
+        return RedisStore(client), RedisHuey("gitward", connection_pool=pool, results=False)
     raise ValueError(f"unknown queue URL scheme: {url.split(':', 1)[0]}")
