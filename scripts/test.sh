@@ -29,4 +29,12 @@ echo "== mypy (strict)"
 .venv/bin/mypy
 echo "== pytest"
 # Branch coverage (the hook is measured inside `git push` too: see [tool.coverage.run]).
-exec .venv/bin/pytest -n "${GITWARD_TEST_WORKERS:-auto}" --cov --cov-report=term "$@"
+# The coverage floor counts the whole suite; without ../shared/fixtures (a user's clone) the
+# forge tests skip, each saying why, and the floor would fail for their absence alone.
+floor=()
+fixtures="${GITWARD_SHARED_FIXTURES:-$root/../shared/fixtures}"
+if [ ! -d "$fixtures/github" ] || [ ! -d "$fixtures/gitea" ]; then
+  echo "gitward: no forge fixtures at $fixtures: their tests skip; coverage floor not enforced" >&2
+  floor=(--cov-fail-under=0)
+fi
+exec .venv/bin/pytest -n "${GITWARD_TEST_WORKERS:-auto}" --cov --cov-report=term "${floor[@]}" "$@"

@@ -98,6 +98,9 @@ class ForgeDouble:
         prefix: str,
         undescribed: frozenset[str] = frozenset(),
     ) -> None:
+        # Skip the test here, not in the server's thread, when the API descriptions in
+        # ../shared/fixtures are absent (a user's clone).
+        gwfixtures.shared_fixtures()
         self.server, self.which, self.prefix = server, which, prefix
         self.undescribed = undescribed  # "GET /repos/{owner}/{repo}/pulls" style names
         self.seen: list[Seen] = []
@@ -193,9 +196,7 @@ def serve() -> Iterator[HTTPServer]:
 
 
 def double(server: HTTPServer, kind: str, undescribed: frozenset[str] = frozenset()) -> ForgeDouble:
-    """A GitHub Enterprise or Gitea double on a cleared `server`. Skips the test (here, not in
-    the server's thread) when the API descriptions in ../shared/fixtures are absent."""
-    gwfixtures.shared_fixtures()
+    """A GitHub Enterprise or Gitea double on a cleared `server`."""
     server.clear()
     if kind == "github":
         # Build openapi-core's view of the description now, not inside the first request's
