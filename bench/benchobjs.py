@@ -51,3 +51,33 @@ def commit_chain(
         payload += b"\nJIRA-%d: change number %d\n" % (i + 1, i + 1)
         parent = write_object(git_dir, "commit", with_signature(payload, sign(payload)))
         yield parent
+
+
+def file_commit_chain(git_dir: Path, count: int, sign: Sign) -> Iterator[str]:
+    """Like `commit_chain`, but each commit changes a file (`deploy/app.yaml`, in a tree beside
+    a README), so content rules have a blob to read and scan in every push."""
+    readme = write_object(git_dir, "blob", b"# app\n\nDeployed by the GitOps controller.\n")
+    parent = None
+    ident = b"Alice Example <alice@example.com>"
+    for i in range(count):
+        config = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n"
+        config += b'  replicas: "%d"\n  api_url: https://api.example.org/v%d\n' % (i, i)
+        blob = write_object(git_dir, "blob", config)
+        deploy = write_object(git_dir, "tree", b"100644 app.yaml\0" + bytes.fromhex(blob))
+        tree = write_object(
+            git_dir,
+            "tree",
+            b"100644 README.md\0"
+            + bytes.fromhex(readme)
+            + b"40000 deploy\0"
+            + bytes.fromhex(deploy),
+        )
+        when = b"%d +0000" % (1_760_000_000 + i)
+        payload = b"tree " + tree.encode() + b"\n"
+        if parent:
+            payload += b"parent " + parent.encode() + b"\n"
+        payload += b"author " + ident + b" " + when + b"\n"
+        payload += b"committer " + ident + b" " + when + b"\n"
+        payload += b"\nJIRA-%d: scale the app to %d\n" % (i + 1, i)
+        parent = write_object(git_dir, "commit", with_signature(payload, sign(payload)))
+        yield parent

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from gwpush import flocked
 
+from gitward.audit import link
 from gitward.audit import log as audit
 from gitward.deadline import Deadline
 from gitward.errors import BudgetExceeded
@@ -29,7 +30,7 @@ def test_a_held_lock_is_waited_for_until_the_deadline_only(tmp_path: Path) -> No
         assert 0.3 <= time.monotonic() - started < 2
     assert log.read_text() == ""  # nothing half-written
     audit.append(log, RECORD, Deadline(5))  # released: written at once
-    assert json.loads(log.read_text()) == RECORD
+    assert json.loads(log.read_text()) == {**RECORD, "prev": link.GENESIS}
 
 
 def test_without_a_deadline_the_writer_waits_for_the_lock(tmp_path: Path) -> None:
@@ -44,7 +45,7 @@ def test_without_a_deadline_the_writer_waits_for_the_lock(tmp_path: Path) -> Non
         with pytest.raises(subprocess.TimeoutExpired):
             proc.wait(timeout=0.5)
     assert proc.wait(timeout=30) == 0
-    assert json.loads(log.read_text()) == {"event": "edit"}
+    assert json.loads(log.read_text()) == {"event": "edit", "prev": link.GENESIS}
 
 
 @pytest.mark.parametrize("reader", [False, True])

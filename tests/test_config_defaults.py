@@ -22,15 +22,17 @@ version: 1
 rules:
   - id: r
     refs: [refs/heads/main]
-    signatures: {signers: [alice]}
+    signatures: {signers: [alice], forge_merges: {}}
     messages: {must_match: 'x'}
     protection: {allowed_pushers: [bob]}
+    content: {secrets: {}, files: {}}
 policy_repository_rules:
   - id: p
     refs: [refs/heads/main]
-    signatures: {signers: [alice]}
+    signatures: {signers: [alice], forge_merges: {}}
     messages: {must_match: 'x'}
     protection: {allowed_pushers: [bob]}
+    content: {secrets: {}, files: {}}
 """
 
 
@@ -48,11 +50,11 @@ def _defaults(node: object, path: tuple[str, ...] = ()) -> list[tuple[tuple[str,
 
 def _loaded_value(loaded: Any, path: tuple[str, ...]) -> Any:
     """The loaded value at a schema path: rules[] (policy_repository_rules[]) is the one rule,
-    settings are absolute."""
+    settings are absolute, and a list (loaded as a tuple) as JSON has it."""
     value: Any = loaded.policy
     for key in path:
         value = value[0] if key == "[]" else getattr(value, key)
-    return value
+    return list(value) if isinstance(value, tuple) else value
 
 
 def test_every_schema_default_is_the_loaded_default(tmp_path: Path) -> None:

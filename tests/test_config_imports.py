@@ -31,6 +31,9 @@ def test_loading_the_config_imports_nothing_heavy(tmp_path: Path) -> None:
     # The example policy with signers that have an OpenPGP and an SSH key each.
     signers = {"alice": Signer(ssh=True), "bob": Signer(ssh=True)}
     config = write_config(tmp_path, (EXAMPLE / "policy.yaml").read_text(), signers)
+    # The example's content rule names its allowlist, beside the policy.
+    allowlist = "secrets-allowlist.yaml"
+    (tmp_path / allowlist).write_bytes((EXAMPLE / allowlist).read_bytes())
     loaded = _modules(PROBE.format(config=str(config)))
     assert "yaml" in loaded  # the probe really loaded something
     assert sorted(loaded & set(HEAVY)) == []

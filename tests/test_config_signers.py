@@ -182,6 +182,10 @@ def test_each_certificate_is_parsed_once_per_load(
     example = Path(__file__).resolve().parents[1] / "config" / "policy.yaml"
     signers = {"alice": Signer(ssh=True), "bob": Signer()}
     policy = write_config(tmp_path, example.read_text(), signers)
+    # The example's content rule names its allowlist, beside the policy.
+    (tmp_path / "secrets-allowlist.yaml").write_bytes(
+        (example.parent / "secrets-allowlist.yaml").read_bytes()
+    )
     calls: list[int] = []
     real = certs.load_cert
 

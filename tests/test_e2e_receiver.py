@@ -38,6 +38,21 @@ PULL = {
 }
 
 
+def metrics_text(s: Setup) -> str:
+    return str(http("GET", f"{s.base}/metrics")[1])
+
+
+def judged(double: gwforge.ForgeDouble, sha: str) -> bool:
+    """A final status (not pending) was posted on `sha`."""
+    posted = statuses(double, sha)
+    return bool(posted) and posted[-1][0] != "pending"
+
+
+def once(posted: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`posted` without repeats in a row: a POST tried again after a slow answer counts once."""
+    return [p for i, p in enumerate(posted) if i == 0 or posted[i - 1] != p]
+
+
 def delivery(kind: str, number: int, head: str) -> bytes:
     payload: dict[str, Any] = gwfixtures.load(PULL[kind][0])
     payload["number"] = number
@@ -130,8 +145,7 @@ def test_pull_requests_get_pending_then_their_verdict(
         assert s.deliver(2, bad, "b")[0] == 202
         assert s.deliver(2, bad, "b")[1]["duplicate"] is True  # a redelivery
         assert s.deliver(2, bad, "replayed")[1]["duplicate"] is True  # Gitea's replay
-        wait_until("both verdicts", lambda: len(statuses(s.double, good)) == 2
-                   and len(statuses(s.double, bad)) == 2)  # fmt: skip
+        wait_until("both verdicts", lambda: judged(s.double, good) and judged(s.double, bad), 90)
         hostile = json.loads(delivery(kind, 9, good))
         hostile["repository"]["full_name"] = "acme/../../etc"
         hostile_body = json.dumps(hostile).encode()
@@ -140,13 +154,15 @@ def test_pull_requests_get_pending_then_their_verdict(
             oversized_status(s.route, headers(kind, b"x", "h"), 30 * 1024 * 1024),
             http("POST", s.route, hostile_body, headers(kind, hostile_body, "h2"))[0],
         ]
-        metrics = http("GET", f"{s.base}/metrics")[1]
+        # a job is done once its result is stored, just after its final status
+        wait_until("an empty queue", lambda: "gitward_queue_depth 0.0" in metrics_text(s), 30)
+        metrics = metrics_text(s)
         report = http("GET", f"{s.base}/reports/{first[1]['job']}")
-    assert statuses(s.double, good) == [
+    assert once(statuses(s.double, good)) == [
         ("pending", "gitward is checking the commits"),
         ("success", "1 commit checked: all rules pass"),
     ]
-    (pending, final) = statuses(s.double, bad)
+    (pending, final) = once(statuses(s.double, bad))
     assert pending[0] == "pending"
     assert final[0] == "failure"
     assert final[1].startswith("protect-main/signature: not signed")
@@ -171,11 +187,11 @@ def test_a_worker_killed_mid_job_leaves_it_to_the_next_worker(
         wait_until("the receiver", lambda: up(s.base))
         with s.worker() as doomed:
             assert s.deliver(3, head)[0] == 202
-            wait_until("the job to start", lambda: len(statuses(s.double, head)) == 1)
+            wait_until("the job to start", lambda: len(statuses(s.double, head)) >= 1)
             os.kill(doomed.pid, signal.SIGKILL)
             doomed.wait()
         with s.worker():
-            wait_until("the verdict", lambda: len(statuses(s.double, head)) >= 3, 40)
+            wait_until("the verdict", lambda: judged(s.double, head), 90)
     assert [state for state, _ in statuses(s.double, head)][-1] == "success"
 
 
@@ -197,11 +213,11 @@ def test_two_workers_share_one_redis_queue(
         wait_until("the receiver", lambda: up(s.base))
         for n, head in enumerate(heads, start=1):
             assert s.deliver(n, head, f"d{n}")[0] == 202
-        wait_until("six verdicts", lambda: all(len(statuses(s.double, h)) == 2 for h in heads))
-    for head in heads:  # each job ran once: one pending, one final
+        wait_until("six verdicts", lambda: all(judged(s.double, h) for h in heads), 90)
+    for head in heads:  # each job ran once: its final status was posted once
         states = [state for state, _ in statuses(s.double, head)]
-    assert states[0] == "pending"
-    assert states[-1] == "success"  # finished, not left pending or given up as an error
+        assert once(statuses(s.double, head))[0][0] == "pending"
+        assert states.count("success") == 1, states
 
 
 def test_statuses_arrive_once_the_forge_is_back(
@@ -215,8 +231,8 @@ def test_statuses_arrive_once_the_forge_is_back(
     with s.serve():
         wait_until("the receiver", lambda: up(s.base))
         assert s.deliver(4, head)[0] == 202
-        wait_until("the final status", lambda: statuses(s.double, head)[-1:] == [
-            ("success", "1 commit checked: all rules pass")], 60)  # fmt: skip
+        wait_until("the final status", lambda: judged(s.double, head), 90)
+    assert statuses(s.double, head)[-1] == ("success", "1 commit checked: all rules pass")
     assert len(statuses(s.double, head)) >= 5  # the refused attempts, then both statuses
 
 
@@ -231,7 +247,7 @@ def test_sigterm_lets_the_running_job_finish(
         wait_until("the receiver", lambda: up(s.base))
         with s.worker() as running:
             assert s.deliver(5, head)[0] == 202
-            wait_until("the job to start", lambda: len(statuses(s.double, head)) == 1)
+            wait_until("the job to start", lambda: len(statuses(s.double, head)) >= 1)
             running.send_signal(signal.SIGTERM)
             assert running.wait(timeout=40) == 0
     states = [state for state, _ in statuses(s.double, head)]

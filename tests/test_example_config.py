@@ -93,7 +93,12 @@ def test_with_signers_added_config_check_is_ok(
 ) -> None:
     assert main(["config", "check", str(example)]) == 0
     out, _ = capsys.readouterr()
-    assert out == f"OK: 3 rules, 2 signers, 2 forge(s) in forges.yaml ({example / 'policy.yaml'})\n"
+    *content, ok = out.splitlines()
+    assert ok == f"OK: 4 rules, 2 signers, 2 forge(s) in forges.yaml ({example / 'policy.yaml'})"
+    assert content[0].endswith("218 of 218 rules usable with RE2")
+    assert content[1] == (
+        "secrets allowlist secrets-allowlist.yaml: 1 path(s), 1 regex(es), 0 fingerprint(s)"
+    )
     loaded = config.load(example, now=datetime.now(UTC))
     assert loaded.warnings == ()
     assert loaded.audit_log == example / "audit.jsonl"
@@ -126,11 +131,11 @@ def test_example_validates_against_the_published_schema() -> None:
 def test_protected_branches(example: Path) -> None:
     policy = config.load(example).policy
     assert [r.id for r in policy.rules] == [
-        "protect-branches", "release-tags", "conventional-commits",
+        "protect-branches", "release-tags", "conventional-commits", "gitops-content",
     ]  # fmt: skip
     for ref in ("refs/heads/main", "refs/heads/release/1.2"):
         # Ticket numbers there, not Conventional Commits: the warning rule excludes them.
-        assert [r.id for r in policy.rules_for(ref)] == ["protect-branches"]
+        assert [r.id for r in policy.rules_for(ref)] == ["protect-branches", "gitops-content"]
     rule = policy.rules[0]
     assert rule.mode == "enforce"
     assert rule.signatures == spec.SignatureRule(signers=("group:maintainers",))
@@ -146,17 +151,18 @@ def test_protected_branches(example: Path) -> None:
 
 def test_release_tags_are_signed_and_immutable(example: Path) -> None:
     policy = config.load(example).policy
-    (rule,) = policy.rules_for("refs/tags/v1.2.3")
-    assert rule.id == "release-tags" and rule.mode == "enforce"
+    rule, content = policy.rules_for("refs/tags/v1.2.3")
+    assert (rule.id, content.id) == ("release-tags", "gitops-content")
+    assert rule.mode == "enforce"
     assert rule.signatures is not None and rule.signatures.tags
     assert rule.signatures.signers == ("group:maintainers",)
     assert rule.protection is not None and rule.protection.immutable
-    assert policy.rules_for("refs/tags/nightly") == ()
+    assert [r.id for r in policy.rules_for("refs/tags/nightly")] == ["gitops-content"]
 
 
 def test_everything_else_gets_a_conventional_commits_warning(example: Path) -> None:
     policy = config.load(example).policy
-    (rule,) = policy.rules_for("refs/heads/feature/login")
+    rule, _ = policy.rules_for("refs/heads/feature/login")
     assert rule.id == "conventional-commits" and rule.mode == "warn"
     assert rule.messages is not None and rule.messages.conventional_commits
 
@@ -167,3 +173,22 @@ def test_every_policy_key_is_explained_by_a_comment() -> None:
     for key in settings:
         at = next(i for i, line in enumerate(lines) if line.strip().startswith(f"{key}:"))
         assert lines[at - 1].strip().startswith("#"), key
+
+
+def test_gitops_content_uses_every_content_check(example: Path) -> None:
+    policy = config.load(example).policy
+    rule = policy.rules[-1]
+    assert rule.id == "gitops-content" and rule.mode == "enforce"
+    assert rule.bypass == ("group:release-managers",)
+    content = rule.content
+    assert content is not None and content.secrets is not None and content.files is not None
+    assert content.secrets.allowlist == "secrets-allowlist.yaml"
+    assert content.files.symlinks_outside and content.files.case_collisions
+    assert content.files.max_bytes and content.files.forbidden_paths
+    assert "pem" in content.files.forbidden_extensions
+    allow = policy.content_data.allowlists["secrets-allowlist.yaml"]
+    assert allow.fingerprints == ()  # shipped without reviewed findings
+    # Every content check the engine has is used by the example.
+    from gitward.policy.content import CHECKS
+
+    assert all(getattr(content, name) is not None for name in CHECKS)

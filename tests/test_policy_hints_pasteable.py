@@ -40,7 +40,9 @@ from gitward.model import (
 )
 from gitward.policy import spec
 from gitward.policy.engine import evaluate
+from gitward.policy.mergefacts import ForgeMerge, MergeClaim, PullHead
 from gitward.policy.spec import (
+    ForgeMerges,
     KeyValidity,
     MessageRule,
     OpenPGPKey,
@@ -69,7 +71,7 @@ ALL_CHECKS = {
     "message-pattern", "message-forbidden", "subject-length", "blank-line",
     "conventional-commits", "signed-off-by",
     "force-push", "deletion", "creation", "immutable", "ref-name", "pusher",
-    "anonymous-pusher", "linear-history",
+    "anonymous-pusher", "linear-history", "forge-merge",
     "builtin/same-ref-twice", "builtin/replace-refs", "builtin/symbolic-ref",
 }  # fmt: skip
 
@@ -217,8 +219,36 @@ def pushes() -> list[Push]:
     ]
 
 
+def forge_merges() -> list[Violation]:
+    """Gitea's pushes of a pull request's merge (head MID), provoking every forge-merge hint."""
+    sigrule = SignatureRule(("group:maintainers",), forge_merges=ForgeMerges(("squash",), "bob"))
+    policy = POLICY._replace(rules=(EVERYTHING._replace(signatures=sigrule),))
+    head = commit(MID, sig(), parents=(OLD,))
+    merged = commit(NEW, sig(good=False, kind=SigKind.NONE), parents=(OLD, MID))
+    squashed = merged._replace(parents=(OLD,))
+    claim = MergeClaim("pr-merge-to-base", 7, 3, internal=True)
+
+    def judged(
+        tip: Commit, source: str = "gitea", claim: MergeClaim = claim, behind: bool = False
+    ) -> tuple[Violation, ...]:
+        brings = (tip, head) if MID in tip.parents else (tip,)
+        facts = update("refs/heads/main", OLD, NEW, brings)
+        push = Push("r.git", Pusher("alice", source), RECEIVED, (facts,), {NEW: tip, MID: head})
+        pull = PullHead(MID, BASE, (OLD,), not behind, {"gate": (MID,)})
+        return evaluate(policy, SIGNERS, push, ForgeMerge(claim, pull, BASE)).violations
+
+    return [
+        *judged(merged, "ssh"),  # not through Gitea
+        *judged(merged, claim=claim._replace(internal=False)),  # not Gitea's own push
+        *judged(merged),  # a style the rule does not list
+        *judged(squashed, behind=True),  # a squash of a pull request that is behind
+        *judged(squashed),  # not signed by the forge's signer
+    ]
+
+
 def every_violation() -> list[Violation]:
-    return [v for p in pushes() for v in evaluate(POLICY, SIGNERS, p).violations]
+    found = [v for p in pushes() for v in evaluate(POLICY, SIGNERS, p).violations]
+    return found + forge_merges()
 
 
 def check_name(v: Violation) -> str:

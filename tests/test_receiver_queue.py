@@ -187,3 +187,12 @@ def test_a_delayed_enqueue_is_scheduled_not_run_now(tmp_path: Path) -> None:
 def test_an_unknown_queue_url_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown queue URL scheme: amqp"):
         Queue("amqp://localhost/")
+
+
+def test_redis_calls_have_bounded_waits() -> None:
+    # No server needed: the pool only connects on first use.
+    queue = Queue("redis://127.0.0.1:9/0")
+    kwargs = queue.store.client.connection_pool.connection_kwargs  # type: ignore[attr-defined]
+    assert kwargs["socket_timeout"] == 10
+    assert kwargs["socket_connect_timeout"] == 5
+    assert queue.huey.storage.pool is queue.store.client.connection_pool  # type: ignore[attr-defined]

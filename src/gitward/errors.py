@@ -40,6 +40,11 @@ class VerifierUnavailable(GitwardError):
     """A tool or library needed to judge signatures is missing (fail closed)."""
 
 
+class CheckerUnavailable(GitwardError):
+    """A library or engine a content check needs is missing (a Rego engine, a parser): the
+    check cannot judge, so the push is refused (fail closed)."""
+
+
 class GitError(GitwardError):
     """A git command failed or an object could not be read."""
 

@@ -5,6 +5,8 @@ Vocabulary:
 - `SignatureCheck`: what a verifier *found* about one signature (facts, no policy).
 - `Commit` / `Tag`: parsed git objects plus their `SignatureCheck`.
 - `RefFacts`: everything the engine needs to judge one ref update.
+- `FileChange` / `Blob` / `TipFile`: what content rules read: the files a commit adds or
+  changes, the blobs behind them, the pushed tip's tree.
 - `Push`: the whole push: pusher, time received, ref facts, commits by id.
 - `Violation` / `Bypass` / `Verdict`: what the engine decides.
 """
@@ -150,6 +152,47 @@ class Tag(NamedTuple):
 
 RefKind = Literal["branch", "tag", "replace", "other"]
 
+# git's file modes in trees (git-fast-import(1), "filemodify").
+SYMLINK_MODE = "120000"
+GITLINK_MODE = "160000"  # a submodule: the entry names a commit of another repository
+
+
+class FileChange(NamedTuple):
+    """A file a commit adds or changes: an entry of `git diff-tree -r -c` (for a merge, only
+    the paths whose result differs from every parent: the merge's own content)."""
+
+    path: str  # from the repository's root, `/`-separated; undecodable bytes as surrogates
+    oid: str  # the blob now at `path` (for a submodule, the commit it names)
+    mode: str  # "100644", "100755", SYMLINK_MODE, GITLINK_MODE
+    # The path is new (to at least one parent): only a new name can collide with another.
+    added: bool = True
+
+
+class Blob(NamedTuple):
+    """One blob as the facts read it: its size, and its bytes when a content check needs them,
+    the blob is text (no NUL in its first 8,000 bytes, git's own test) and not too large."""
+
+    oid: str
+    size: int
+    data: bytes | None = None
+    # Why `data` is None when a check needed it: "binary", or "larger than N bytes".
+    skipped: str = ""
+
+
+class Documents(NamedTuple):
+    """A YAML file's documents as `yaml.safe_load_all` reads them, or why it could not."""
+
+    values: tuple[object, ...] = ()
+    error: str | None = None
+
+
+class TipFile(NamedTuple):
+    """One file of the pushed tip's tree."""
+
+    path: str
+    oid: str
+    mode: str
+
 
 class RefFacts(NamedTuple):
     """Facts about one ref update, gathered by the git adapter.
@@ -170,6 +213,8 @@ class RefFacts(NamedTuple):
     # Set when `update.ref` is a symbolic ref: the ref git updates through it (the end of the
     # chain, which may not exist yet: pushing to a dangling one creates it).
     symref_target: str | None = None
+    # The pushed tip's tree, every file by path, when a content check asked for it.
+    tip_files: Mapping[str, TipFile] | None = None
 
     @property
     def kind(self) -> RefKind:
@@ -210,6 +255,11 @@ class Push(NamedTuple):
     refs: tuple[RefFacts, ...]
     commits: Mapping[str, Commit]
     push_options: tuple[str, ...] = ()
+    # For content rules: commit id -> the files it adds or changes (the commits of
+    # `commits_by_rule` of every rule with `content`), and the blobs those checks read.
+    changes: Mapping[str, tuple[FileChange, ...]] = MappingProxyType({})
+    blobs: Mapping[str, Blob] = MappingProxyType({})
+    documents: Mapping[str, Documents] = MappingProxyType({})  # blob id -> its YAML
 
     def option(self, key: str) -> str | None:
         """Value of the last `-o key=value` push option, or None."""

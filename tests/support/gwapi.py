@@ -69,6 +69,11 @@ def _openapi(which: str) -> Any:
     return OpenAPI.from_dict(_spec(which))
 
 
+def warm(which: str) -> None:
+    """Parse and index the description ahead of the first check."""
+    _openapi(which)
+
+
 def _check_openapi3(which: str, method: str, path: str, body: object | None) -> None:
     """GitHub's description is OpenAPI 3: openapi-core validates the whole request (path
     parameters, query, body) as a server implementing it would."""

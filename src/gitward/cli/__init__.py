@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "serve": "serve_cmd",
     "worker": "worker_cmd",
     "recheck": "recheck_cmd",
+    "admin": "admin_cmd",
+    "audit": "audit_cmd",
 }
 
 

@@ -6,6 +6,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gitward.policy.spec import Policy
 
 HELP = "validate a policy and its signers, or print the policy's JSON Schema"
 
@@ -66,6 +70,8 @@ def _check(path: str | None) -> int:
         return 1
     for warning in loaded.warnings:
         print(f"warning: {warning}")
+    if not _content_lines(loaded.policy):
+        return 1
     rules = len(loaded.policy.rules)
     signers = len(loaded.signers.signers)
     receiver = "" if forges_count is None else f", {forges_count} forge(s) in {forges.name}"
@@ -74,6 +80,31 @@ def _check(path: str | None) -> int:
         f"{receiver} ({loaded.path})"
     )
     return 0
+
+
+def _content_lines(policy: Policy) -> bool:
+    """Print what content rules load; False when a rule set has a rule RE2 cannot run."""
+    from gitward.config import gitleaks  # noqa: PLC0415
+
+    ok = True
+    for name, rules in policy.content_data.rulesets.items():
+        usable, problems = gitleaks.usable(rules)
+        left_out = gitleaks.unusable()
+        print(
+            f"secrets: rule set {name} ({rules.source}): {usable} of "
+            f"{len(rules.rules) + len(left_out)} rules usable with RE2"
+        )
+        for rule_id, reason in left_out:
+            print(f"  left out by the vendoring script: {rule_id}: {reason}")
+        for problem in problems:
+            print(f"{policy.source}:1: secret rule {problem}")
+            ok = False
+    for name, allow in policy.content_data.allowlists.items():
+        print(
+            f"secrets allowlist {name}: {len(allow.paths)} path(s), {len(allow.regexes)} "
+            f"regex(es), {len(allow.fingerprints)} fingerprint(s)"
+        )
+    return ok
 
 
 def _policy_path(path: str | None) -> Path:

@@ -1,4 +1,4 @@
-"""`gitward signers add|remove|list|show|revoke`: manage who may sign."""
+"""`gitward signers add|remove|list|show|revoke|import|sync`: manage who may sign."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 from datetime import date, datetime
 from pathlib import Path
 
-HELP = "list, show, add, remove or revoke allowed signers (edits are audited)"
+HELP = "list, show, add, remove, revoke, import or sync allowed signers (edits are audited)"
 
 _CONFIG_HELP = "policy file or directory (default: $GITWARD_CONFIG, else /etc/gitward)"
 
@@ -65,6 +65,12 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         metavar="DATE",
         help="ISO date or date-time, UTC if no zone (default: now)",
     )
+    from gitward.cli import signers_import  # noqa: PLC0415  # its arguments live beside it
+
+    signers_import.add_arguments(
+        action("import", "add or update a signer with the keys a forge or GnuPG holds"),
+        action("sync", "refresh every signer imported from a forge (for a timer)"),
+    )
 
 
 def _date(text: str) -> date | datetime:
@@ -84,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
         from gitward.cli import signers_view  # noqa: PLC0415
 
         return signers_view.read(args, located)
+    if args.action in ("import", "sync"):
+        from gitward.cli import signers_import  # noqa: PLC0415
+
+        return signers_import.run(args, located)
     # ruamel: edits only
     from gitward.signers import add as signers_add  # noqa: PLC0415
     from gitward.signers import edit as signers_edit  # noqa: PLC0415

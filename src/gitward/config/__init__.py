@@ -133,6 +133,14 @@ def load_located(located: Located, now: datetime | None = None) -> LoadedConfig:
     problems = [*located.problems, *reference_problems(located, result.signers)]
     problems += result.problems
     doc = located.document
+    content = spec.ContentData()
+    if doc is not None and any("content" in r for r in doc["rules"]):
+        # Imported here: only a policy with content rules reads more files.
+        from gitward.config import content_data  # noqa: PLC0415
+
+        directory = real_directory(located.path)
+        content, more = content_data.load(doc, located.source, located.path, directory)
+        problems += more
     if problems or doc is None:
         raise ConfigError(problems)
     # Imported here so `gitward config schema` does not load pysequoia.
@@ -147,7 +155,7 @@ def load_located(located: Located, now: datetime | None = None) -> LoadedConfig:
 
         repo_source.remember(located.from_repo)
     return LoadedConfig(
-        policy=policy_file.build(doc, str(located.path), located.settings),
+        policy=policy_file.build(doc, str(located.path), located.settings, content),
         signers=result.signers,
         keyring=keyring,
         path=located.path,

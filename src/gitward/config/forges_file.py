@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from gitward.config import yamlpos
+from gitward.config.checked_file import read_checked
 from gitward.config.fields import Problems
 from gitward.config.forges_table import FORGES
-from gitward.errors import ConfigError
 
 FILE_NAME = "forges.yaml"
 
@@ -80,21 +79,7 @@ def path_for(config: str | Path) -> Path:
 def load(path: str | Path) -> ForgesConfig:
     """Read and validate `path` (a forges.yaml); raises ConfigError listing every problem."""
     file = Path(path)
-    try:
-        doc = yamlpos.parse(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{file}:1: cannot read the forges file: {exc}"]) from None
-    except yamlpos.YamlSyntaxError as exc:
-        raise ConfigError([f"{file}:{exc.line}: {exc.message}"]) from None
-    problems: Problems = []
-    checked: Any = FORGES.check(doc.value, (), problems)
-    if not problems:
-        _cross_check(checked, problems)
-    if problems or doc.problems:
-        found = [*doc.problems, *problems]
-        found.sort(key=lambda p: doc.line_of(p[0]))
-        raise ConfigError([doc.problem(file, p, m) for p, m in found])
-    return _build(file, checked)
+    return _build(file, read_checked(file, FORGES, "the forges file", _cross_check))
 
 
 def _cross_check(doc: dict[str, Any], out: Problems) -> None:

@@ -81,12 +81,17 @@ def _check_pusher_groups(doc: object, out: Problems) -> None:
 
 
 def signer_references(doc: object) -> list[tuple[KeyPath, str]]:
-    """Every (key path, entry) naming a signer or `group:<name>` in signature rules."""
-    return [
-        ref
-        for path, rule in _rules(doc)
-        for ref in _strings(rule.get("signatures"), "signers", (*path, "signatures"))
-    ]
+    """Every (key path, entry) naming a signer or `group:<name>` in signature rules (the
+    forge's signer of `forge_merges` included)."""
+    refs = []
+    for at, rule in _rules(doc):
+        sigs, path = rule.get("signatures"), (*at, "signatures")
+        refs += _strings(sigs, "signers", path)
+        forge = sigs.get("forge_merges") if isinstance(sigs, dict) else None
+        signer = forge.get("signer") if isinstance(forge, dict) else None
+        if isinstance(signer, str):
+            refs.append(((*path, "forge_merges", "signer"), signer))
+    return refs
 
 
 def distinct_signer_needs(doc: object) -> list[tuple[KeyPath, int, tuple[str, ...]]]:
@@ -102,23 +107,56 @@ def distinct_signer_needs(doc: object) -> list[tuple[KeyPath, int, tuple[str, ..
     return out
 
 
-def build(doc: dict[str, Any], source: str, settings: spec.Settings) -> spec.Policy:
-    """Turn a validated document into a Policy; `settings` carries the resolved paths."""
+def content_files(doc: object) -> list[tuple[KeyPath, str]]:
+    """Every (key path, file name) of a secrets allowlist a rule names."""
+    found: list[tuple[KeyPath, str]] = []
+    for at, rule in _rules(doc):
+        content = rule.get("content")
+        secrets = content.get("secrets") if isinstance(content, dict) else None
+        name = secrets.get("allowlist") if isinstance(secrets, dict) else None
+        if isinstance(name, str):
+            found.append(((*at, "content", "secrets", "allowlist"), name))
+    return found
+
+
+def build(
+    doc: dict[str, Any],
+    source: str,
+    settings: spec.Settings,
+    content_data: spec.ContentData | None = None,
+) -> spec.Policy:
+    """Turn a validated document into a Policy; `settings` carries the resolved paths,
+    `content_data` the files content checks read (`gitward.config.content_data`)."""
     return spec.Policy(
         rules=tuple(_rule(r) for r in doc["rules"]),
         settings=settings,
         pusher_groups=dict(doc.get("pusher_groups", {})),
         source=source,
         policy_repository_rules=tuple(_rule(r) for r in doc.get("policy_repository_rules", ())),
+        content_data=content_data or spec.ContentData(),
     )
 
 
 def _rule(r: dict[str, Any]) -> spec.Rule:
     parts: dict[str, Any] = dict(r)
     if "signatures" in r:
-        parts["signatures"] = spec.SignatureRule(**r["signatures"])
+        sigs = dict(r["signatures"])
+        if "forge_merges" in sigs:
+            sigs["forge_merges"] = spec.ForgeMerges(**sigs["forge_merges"])
+        parts["signatures"] = spec.SignatureRule(**sigs)
     if "messages" in r:
         parts["messages"] = spec.MessageRule(**r["messages"])
     if "protection" in r:
         parts["protection"] = spec.RefProtection(**r["protection"])
+    if "content" in r:
+        parts["content"] = _content(r["content"])
     return spec.Rule(**parts)
+
+
+def _content(value: dict[str, Any]) -> spec.ContentRule:
+    parts: dict[str, Any] = dict(value)
+    if "secrets" in value:
+        parts["secrets"] = spec.SecretsCheck(**value["secrets"])
+    if "files" in value:
+        parts["files"] = spec.FilesCheck(**value["files"])
+    return spec.ContentRule(**parts)

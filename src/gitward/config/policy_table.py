@@ -6,7 +6,7 @@ YAML keys are exactly the field names of `gitward.policy.spec`. The loader valid
 
 from __future__ import annotations
 
-from gitward.config.scalars import Bool, Const, Enum, Int, Number, Regex, Str
+from gitward.config.scalars import Bool, Const, Enum, Int, Number, PathGlob, Regex, Str
 from gitward.config.shapes import Field, ListOf, MapOf, Obj
 
 NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
@@ -16,6 +16,24 @@ _PRINCIPAL = Str(f"a signer id or group:<name> matching {NAME}", f"(group:)?{NAM
 _PUSHER_NAME = Str("a pusher name", r"[^\s\x00-\x1f\x7f:]{1,128}")
 _PUSHER = Str("a pusher name or group:<name>", rf"group:{NAME}|{_PUSHER_NAME.pattern}")
 _TREATMENT = Enum(("check", "skip"))
+
+FORGE_MERGES = Obj(
+    {
+        "styles": Field(
+            ListOf(Enum(("merge", "rebase", "rebase-merge", "squash")), 1, "a list of styles"),
+            "Merge styles accepted: merge (the default); squash, rebase and rebase-merge only "
+            "when listed.",
+            default=["merge"],
+        ),
+        "signer": Field(
+            Str(f"a signer id matching {NAME}", NAME),
+            "A signer (the forge's instance key) who must have signed the forge's commit. "
+            "Omit: the forge's commit may be unsigned.",
+        ),
+    },
+    "Accept the commit Gitea makes when it merges a pull request whose own commits pass this "
+    "rule (a push Gitea makes itself: GITEA_PUSH_TRIGGER=pr-merge-to-base).",
+)
 
 SIGNATURES = Obj(
     {
@@ -43,6 +61,7 @@ SIGNATURES = Obj(
             "merge commit).",
             default=1,
         ),
+        "forge_merges": Field(FORGE_MERGES, FORGE_MERGES.doc),
     },
     "Every new commit on matching refs must carry a good signature by an allowed signer.",
 )
@@ -102,6 +121,64 @@ PROTECTION = Obj(
     "Ref protection.",
 )
 
+_GLOBS = ListOf(PathGlob(), 1, "a list of path globs")
+
+SECRETS = Obj(
+    {
+        "ruleset": Field(
+            Enum(("gitleaks",)),
+            "The rule set that finds secrets: gitleaks' default rules, vendored (docs/secrets.md).",
+            default="gitleaks",
+        ),
+        "max_bytes": Field(
+            Int(1),
+            "Larger blobs are not scanned (the report says which); binary blobs never are.",
+            default=1_048_576,
+        ),
+        "allowlist": Field(
+            Str("a file path", min_length=1),
+            "Allowlist file (paths, regexes, fingerprints of reviewed findings); relative to "
+            "the policy file's directory.",
+        ),
+    },
+    "Credentials in every blob the new commits bring, even one a later commit deletes.",
+)
+
+FILES = Obj(
+    {
+        "max_bytes": Field(Int(1), "Refuse files (blobs) larger than this many bytes."),
+        "forbidden_paths": Field(
+            ListOf(PathGlob()), "Refuse files these globs (.gitignore style) select."
+        ),
+        "forbidden_extensions": Field(
+            ListOf(Str("a file extension", r"\.?[A-Za-z0-9_+~-]{1,32}")),
+            "Refuse files with these extensions (`pem`, `p12`; any case).",
+        ),
+        "symlinks_outside": Field(
+            Bool(),
+            "Refuse symbolic links to absolute paths, above the repository's root or into .git.",
+            default=False,
+        ),
+        "case_collisions": Field(
+            Bool(),
+            "Refuse paths of the pushed tip that differ only in case (or Unicode form) from "
+            "one the push brings.",
+            default=False,
+        ),
+    },
+    "What files the new commits may bring, whatever their content.",
+)
+
+CONTENT = Obj(
+    {
+        "paths": Field(_GLOBS, "Only files these globs (.gitignore style) select are checked."),
+        "secrets": Field(SECRETS, SECRETS.doc),
+        "files": Field(FILES, FILES.doc),
+    },
+    "Checks of the files the new commits add or change.",
+    one_of_required=("secrets", "files"),
+)
+
 RULE = Obj(
     {
         "id": Field(
@@ -132,9 +209,10 @@ RULE = Obj(
         "signatures": Field(SIGNATURES, SIGNATURES.doc),
         "messages": Field(MESSAGES, MESSAGES.doc),
         "protection": Field(PROTECTION, PROTECTION.doc),
+        "content": Field(CONTENT, CONTENT.doc),
     },
     "One rule: applies to every ref matching one of its globs.",
-    one_of_required=("signatures", "messages", "protection"),
+    one_of_required=("signatures", "messages", "protection", "content"),
 )
 
 SETTINGS = Obj(

@@ -46,6 +46,15 @@ def render_new(header: str, data: dict[str, object]) -> str:
     return header + buf.getvalue()
 
 
+def flow(mapping: dict[str, object]) -> Any:
+    """`mapping` written on one line (`source: {forge: gitea, user: alice}`)."""
+    from ruamel.yaml.comments import CommentedMap  # noqa: PLC0415  # see the module docstring
+
+    out = CommentedMap(mapping)
+    out.fa.set_flow_style()
+    return out
+
+
 def edit(file: Path, text: str, change: Any) -> str:
     """Load `text` round-trip, apply `change(data)` (it may raise), return the new text."""
     from ruamel.yaml.error import YAMLError  # noqa: PLC0415

@@ -10,7 +10,7 @@ import re
 from typing import NamedTuple
 
 from gitward.config.fields import INVALID, JSON, KeyPath, Problems, Stateless, describe, expected
-from gitward.policy import patterns
+from gitward.policy import pathglobs, patterns
 
 
 class Bool(Stateless):
@@ -126,3 +126,22 @@ class Const(NamedTuple):
 
     def schema(self) -> JSON:
         return {"const": self.value}
+
+
+class PathGlob(Stateless):
+    """A path glob as `.gitignore` writes them (`gitward.policy.pathglobs`), checked at load."""
+
+    __slots__ = ()
+
+    def check(self, value: object, path: KeyPath, out: Problems) -> object:
+        if not isinstance(value, str):
+            return expected(out, path, "a path glob", value)
+        problem = pathglobs.problem(value)
+        if problem is not None:
+            what = f"expected a path glob (.gitignore style), got {describe(value)}"
+            out.append((path, f"{what}: {problem}"))
+            return INVALID
+        return value
+
+    def schema(self) -> JSON:
+        return {"type": "string", "minLength": 1}

@@ -3,15 +3,67 @@
 from __future__ import annotations
 
 from gitward.config.dates import Date
+from gitward.config.fields import INVALID, JSON, KeyPath, Problems, Stateless
 from gitward.config.policy_table import NAME
-from gitward.config.scalars import Str
+from gitward.config.scalars import Bool, Str
 from gitward.config.shapes import Field, ListOf, Obj
 
 FINGERPRINT = r"[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}"
+# A forge login (GitHub: letters, digits, `-`; Gitea also `_` and `.`), never `.` or `..`.
+LOGIN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}"
+_SOURCE_FIELDS = Obj(
+    {
+        "forge": Field(
+            Str(f"a forge name matching {NAME}", NAME),
+            "The forges.yaml forge the key was imported from; `signers sync` follows it.",
+        ),
+        "user": Field(Str(f"a forge user name matching {LOGIN}", LOGIN), "The forge account."),
+        "unverified": Field(
+            Bool(),
+            "Imported with --include-unverified: the forge had not verified the key or its "
+            "e-mails. A sync keeps it while the forge lists it.",
+        ),
+        "gnupg": Field(
+            Str("a GnuPG home directory, or default", min_length=1),
+            "The GnuPG home directory the key was imported from.",
+        ),
+    },
+    "Where the key came from (written by `gitward signers import`).",
+)
+
+
+class Source(Stateless):
+    """`{forge, user[, unverified]}` or `{gnupg}`: one origin, named completely."""
+
+    __slots__ = ()
+    doc = _SOURCE_FIELDS.doc
+
+    def check(self, value: object, path: KeyPath, out: Problems) -> object:
+        checked = _SOURCE_FIELDS.check(value, path, out)
+        if checked is INVALID or not isinstance(checked, dict):
+            return INVALID
+        if "forge" in checked and "gnupg" not in checked:
+            if "user" in checked:
+                return checked
+            out.append((path, "missing required key 'user' (the forge account)"))
+        elif "gnupg" in checked and not {"forge", "user", "unverified"} & set(checked):
+            return checked
+        else:
+            out.append((path, "expected either forge and user, or gnupg alone"))
+        return INVALID
+
+    def schema(self) -> JSON:
+        forge_only = {"not": {"required": ["gnupg"]}, "required": ["forge", "user"]}
+        alone = [{"required": [k]} for k in ("forge", "user", "unverified")]
+        gnupg_only = {"required": ["gnupg"], "not": {"anyOf": alone}}
+        return {**_SOURCE_FIELDS.schema(), "oneOf": [forge_only, gnupg_only]}
+
+
 _VALIDITY = {
     "not_before": Field(Date(), "The key may sign from this instant on (UTC if no zone)."),
     "not_after": Field(Date(), "The key may sign until this instant."),
     "revoked_since": Field(Date(), "The key is revoked from this instant on."),
+    "source": Field(Source(), Source.doc),
 }
 OPENPGP_KEY = Obj(
     {

@@ -18,9 +18,10 @@ from gitward.facts.objects import ObjectCache, Progress, Verifier, read_commits
 from gitward.facts.ranges import RuleRanges
 from gitward.git.repo import Repo
 from gitward.model import Commit, Push, Pusher, RefFacts, RefUpdate, SignatureCheck, Tag
-from gitward.policy.spec import Policy
+from gitward.policy.spec import Policy, Rule
 
 if TYPE_CHECKING:
+    from gitward.facts.content import ContentFacts
     from gitward.signing.openpgp import Keyring
 
 
@@ -57,7 +58,7 @@ def gather(
     `old..new`, and one without checks `new` minus the other refs the rule protects."""
     deadline.check("gathering facts")
     fmt = _object_format(repo, updates, deadline)
-    check = verify or _default_verifier(loaded)
+    check = verify or default_verifier(loaded)
     objects = ObjectCache(repo, fmt, deadline)
     # Read every tip at once: `new` of each update, `old` where fast-forward is asked.
     tips = [u.new for u in updates if not u.is_delete]
@@ -83,17 +84,19 @@ def gather(
         tag = objects.tag(update.new, check) if new_type == "tag" else None
         partial.append((update, new_type, by_rule, tag))
 
-    wanted = [o for _, _, by_rule, _ in partial for c in by_rule.values() for o in c]
-    commits = read_commits(repo, list(dict.fromkeys(wanted)), fmt, check, deadline, progress)
+    listed = [o for _, _, by_rule, _ in partial for c in by_rule.values() for o in c]
+    commits = read_commits(repo, list(dict.fromkeys(listed)), fmt, check, deadline, progress)
+    found = _content(repo, partial, rules_of, peeled_of, deadline)
     facts = []
-    for update, new_type, by_rule, tag in partial:
+    for i, (update, new_type, by_rule, tag) in enumerate(partial):
         ff = None
         if not (update.is_create or update.is_delete):
             news = {o for c in by_rule.values() for o in c}
             ff = _fast_forward(repo, objects, update, [commits[o] for o in news], deadline)
         target = before.symbolic.get(update.ref)
-        facts.append(RefFacts(update, ff, by_rule, tag, new_type, symref_target=target))
-    return Push(
+        tip = found.tips.get(i) if found is not None else None
+        facts.append(RefFacts(update, ff, by_rule, tag, new_type, target, tip))
+    push = Push(
         repository=repository or str(repo.path),
         pusher=pusher,
         received_at=received_at,
@@ -101,6 +104,31 @@ def gather(
         commits=commits,
         push_options=push_options,
     )
+    if found is None:
+        return push
+    return push._replace(changes=found.changes, blobs=found.blobs, documents=found.documents)
+
+
+def _content(
+    repo: Repo,
+    partial: Sequence[tuple[RefUpdate, str, dict[str, tuple[str, ...]], Tag | None]],
+    rules_of: Sequence[tuple[Rule, ...]],
+    peeled_of: Sequence[tuple[str, str]],
+    deadline: Deadline,
+) -> ContentFacts | None:
+    """What the content rules need (`facts.content`), loaded only when a rule has content
+    (None otherwise: a push under a policy without content rules never loads that module)."""
+    if not any(r.content is not None for rules in rules_of for r in rules):
+        return None
+    from gitward.facts.content import gather_content, wanted  # noqa: PLC0415  # see above
+
+    asked = []
+    for i, ((_, _, by_rule, _), rules, (peeled, peeled_type)) in enumerate(
+        zip(partial, rules_of, peeled_of, strict=True)
+    ):
+        if peeled_type == "commit":
+            asked += wanted(i, rules, by_rule, peeled)
+    return gather_content(repo, asked, deadline)
 
 
 def _object_format(repo: Repo, updates: Sequence[RefUpdate], deadline: Deadline) -> str:
@@ -110,7 +138,7 @@ def _object_format(repo: Repo, updates: Sequence[RefUpdate], deadline: Deadline)
     return repo.object_format(deadline)
 
 
-def _default_verifier(loaded: ConfigLike) -> Verifier:
+def default_verifier(loaded: ConfigLike) -> Verifier:
     def verify(payload: bytes, signature: bytes) -> SignatureCheck:
         # Imported on first use: a push without signatures never loads the verifiers.
         from gitward.signing import verify_signature  # noqa: PLC0415

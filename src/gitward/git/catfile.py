@@ -3,7 +3,8 @@
 One process per repository answers every object request of a run, so a push of 10,000 commits
 costs one spawn, not 10,000. Requests that could fill the pipe are written by a helper thread,
 so git never blocks writing answers we are not reading yet (no deadlock); an alarm kills git
-when the deadline passes, which ends a blocked read. Only commits and tags are kept in memory.
+when the deadline passes, which ends a blocked read. Only commits and tags are kept in memory,
+and blobs up to the size a caller asks for (content checks).
 """
 
 from __future__ import annotations
@@ -49,10 +50,11 @@ class CatFile:
                 proc.stdout.close()
 
     def read(
-        self, oids: Sequence[str], dl: Deadline
-    ) -> Generator[tuple[str, str, bytes], None, None]:
-        """`Repo.read_objects`: `(oid, type, content)` for each id, in order. A missing object
-        raises `GitError` (fail closed); trees and blobs come back as b"" (see `_read_one`).
+        self, oids: Sequence[str], dl: Deadline, blob_limit: int = -1
+    ) -> Generator[tuple[str, str, bytes, int], None, None]:
+        """`Repo.read_objects`: `(oid, type, content, size)` for each id, in order. A missing
+        object raises `GitError` (fail closed); trees, and blobs larger than `blob_limit`,
+        come back as b"" (see `_read_one`).
         Stopping the iteration early discards the process (its pipe still holds answers) and
         the next call starts a new one."""
         if not oids:
@@ -76,7 +78,7 @@ class CatFile:
                 if i % _CHECK_EVERY == 0:
                     dl.check("reading objects")
                 try:
-                    item = _read_one(stdout, oid)
+                    item = _read_one(stdout, oid, blob_limit)
                 except GitError:
                     if alarm.fired:
                         raise BudgetExceeded("timed out reading objects") from None
@@ -118,11 +120,12 @@ class CatFile:
                         pipe.close()
 
 
-def _read_one(stdout: IO[bytes], oid: str) -> tuple[str, str, bytes]:
+def _read_one(stdout: IO[bytes], oid: str, blob_limit: int = -1) -> tuple[str, str, bytes, int]:
     """One `<oid> SP <type> SP <size> LF <content> LF` answer (git-cat-file(1), BATCH OUTPUT).
 
-    Only commits and tags are kept (up to `MAX_OBJECT` bytes, else `GitError`): gitward never
-    needs a tree's or blob's content, and a ref pushed at a huge blob must not fill memory."""
+    Commits and tags are kept (up to `MAX_OBJECT` bytes, else `GitError`), blobs up to
+    `blob_limit` bytes (content checks ask for them), trees never: a ref pushed at a huge blob
+    must not fill memory."""
     header = stdout.readline()
     if not header.endswith(b"\n"):
         raise GitError("git cat-file stopped before answering")
@@ -132,9 +135,9 @@ def _read_one(stdout: IO[bytes], oid: str) -> tuple[str, str, bytes]:
     if len(parts) != 3 or parts[0].decode("ascii", "replace") != oid or not parts[2].isdigit():
         raise GitError(f"unexpected answer from git cat-file for {oid}")
     kind, size = parts[1].decode("ascii", "replace"), int(parts[2])
-    if kind in ("commit", "tag"):
-        if size > MAX_OBJECT:
-            raise GitError(f"{kind} {oid} is larger than {MAX_OBJECT // 2**20} MiB")
+    if kind in ("commit", "tag") and size > MAX_OBJECT:
+        raise GitError(f"{kind} {oid} is larger than {MAX_OBJECT // 2**20} MiB")
+    if kind in ("commit", "tag") or (kind == "blob" and size <= blob_limit):
         body = stdout.read(size)
         got = len(body)
     else:
@@ -143,7 +146,7 @@ def _read_one(stdout: IO[bytes], oid: str) -> tuple[str, str, bytes]:
             got += len(chunk)
     if got != size or stdout.read(1) != b"\n":
         raise GitError(f"object {oid} was cut short")
-    return oid, kind, body
+    return oid, kind, body, size
 
 
 def _write_request(stdin: IO[bytes], request: bytes) -> threading.Thread | None:

@@ -51,6 +51,22 @@ def _revisions(include: Iterable[str], exclude: Iterable[str]) -> bytes | None:
     return ("\n".join(lines) + "\n").encode()
 
 
+def _raw_change(raw: bytes, path: bytes) -> tuple[str, str, str, bool] | None:
+    """`(path, new id, new mode, added)` of one `diff-tree --raw` entry (`:` once per parent,
+    the parents' modes and the new mode, the parents' ids and the new id, the status: `A` per
+    parent the path is new to); None for a deletion."""
+    parents = len(raw) - len(raw.lstrip(b":"))
+    fields = raw[parents:].split(b" ")
+    if len(fields) != 2 * parents + 3:
+        raise GitError(f"git diff-tree printed an odd line: {raw[:100]!r}")
+    mode = fields[parents].decode("ascii", "replace")
+    oid = fields[2 * parents + 1].decode("ascii", "replace")
+    if mode == "000000":
+        return None
+    added = b"A" in fields[-1]
+    return path.decode("utf-8", "surrogateescape"), oid, mode, added
+
+
 class RefListing(NamedTuple):
     """The refs of a repository (`Repo.refs`)."""
 
@@ -330,4 +346,91 @@ class Repo:
         """Yield `(oid, type, content)` for each full object id, in order, through one
         long-lived `git cat-file --batch` (`catfile.CatFile`). A missing object raises
         `GitError` (fail closed). The content of trees and blobs is not kept (b"")."""
-        return self._catfile.read(oids, deadline or self.deadline)
+        for oid, kind, body, _ in self._catfile.read(oids, deadline or self.deadline):
+            yield oid, kind, body
+
+    def read_blobs(
+        self, oids: Sequence[str], limit: int, deadline: Deadline | None = None
+    ) -> Generator[tuple[str, int, bytes | None], None, None]:
+        """Yield `(oid, size, content)` for each blob id, in order, through the same
+        `git cat-file --batch`; content is None for a blob larger than `limit` bytes (it is
+        read through, never kept). A missing object, or one that is not a blob, raises
+        `GitError`."""
+        for oid, kind, body, size in self._catfile.read(oids, deadline or self.deadline, limit):
+            if kind != "blob":
+                raise GitError(f"object {oid} is a {kind}, expected a blob")
+            yield oid, size, body if size <= limit else None
+
+    def object_sizes(self, oids: Sequence[str], deadline: Deadline | None = None) -> dict[str, int]:
+        """The size in bytes of each object (`git cat-file --batch-check`); a missing one
+        raises `GitError`."""
+        if not oids:
+            return {}
+        request = "".join(f"{oid}\n" for oid in oids if oid.isalnum())
+        if len(request) != sum(len(o) + 1 for o in oids):
+            raise GitError("refusing odd object names")
+        out = self._run(["cat-file", "--batch-check"], deadline, input=request.encode())
+        sizes: dict[str, int] = {}
+        for line in out.stdout.decode("ascii", "replace").splitlines():
+            fields = line.split(" ")
+            if len(fields) != 3 or not fields[2].isdigit():
+                raise GitError(f"object {fields[0][:64]} is missing from the repository")
+            sizes[fields[0]] = int(fields[2])
+        return sizes
+
+    # -- trees -------------------------------------------------------------------------------
+
+    def diff_tree(
+        self, commits: Sequence[str], deadline: Deadline | None = None
+    ) -> dict[str, list[tuple[str, str, str, bool]]]:
+        """For each commit, the files it adds or changes as `(path, new blob id, new mode,
+        whether the path is new)`:
+        `git diff-tree -r -c --root` (a root commit: every file; a merge: only the paths whose
+        result differs from every parent, the merge's own content). Deleted files and renames'
+        old names are left out (no rename detection: a renamed file is a new file)."""
+        found: dict[str, list[tuple[str, str, str, bool]]] = {c: [] for c in commits}
+        if not commits:
+            return found
+        args = ["diff-tree", "--stdin", "-r", "-z", "-c", "--root", "--no-renames"]
+        data = "".join(f"{c}\n" for c in commits).encode()
+        out = self._run(args, deadline, input=data).stdout
+        current: list[tuple[str, str, str, bool]] | None = None
+        tokens = out.split(b"\0")
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            i += 1
+            if not token:
+                continue
+            if not token.startswith(b":"):
+                current = found.get(token.decode("ascii", "replace").strip())
+                if current is None:
+                    raise GitError(f"git diff-tree printed an odd line: {token[:100]!r}")
+                continue
+            if current is None or i >= len(tokens):
+                raise GitError(f"git diff-tree printed an odd line: {token[:100]!r}")
+            change = _raw_change(token, tokens[i])
+            i += 1
+            if change is not None:
+                current.append(change)
+        return found
+
+    def ls_tree(
+        self, tree_ish: str, deadline: Deadline | None = None
+    ) -> list[tuple[str, str, str]]:
+        """Every file of the tree `tree_ish` names, recursively: `(path, blob id, mode)`
+        (submodules as their commit id and mode 160000)."""
+        if tree_ish.startswith("-"):
+            raise GitError(f"not a tree: {tree_ish!r}")
+        out = self._run(["ls-tree", "-r", "-z", "--full-tree", tree_ish], deadline).stdout
+        files = []
+        for entry in out.split(b"\0"):
+            if not entry:
+                continue
+            meta, sep, path = entry.partition(b"\t")
+            fields = meta.split(b" ")
+            if not sep or len(fields) != 3:
+                raise GitError(f"git ls-tree printed an odd line: {entry[:100]!r}")
+            mode, oid = fields[0].decode("ascii", "replace"), fields[2].decode("ascii", "replace")
+            files.append((path.decode("utf-8", "surrogateescape"), oid, mode))
+        return files

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 from gitward.errors import (
     BadInput,
     BudgetExceeded,
+    CheckerUnavailable,
     ConfigError,
     GitError,
     PolicyRollback,
@@ -44,6 +45,7 @@ WHAT: dict[type[BaseException], str] = {
     PolicyRollback: "the gitward policy on the server was moved back to an older commit",
     ConfigError: "the gitward policy on the server cannot be loaded",
     VerifierUnavailable: "a signature verifier is missing on the server",
+    CheckerUnavailable: "a content checker is missing on the server",
     ImportError: "a library gitward needs is missing on the server",
     GitError: "gitward could not read the pushed objects",
     BudgetExceeded: "the check ran out of its time budget",

@@ -127,7 +127,9 @@ def _run(attempt: Attempt, text: str, err: TextIO, rearm: Rearm) -> int:
     from gitward.deadline import Deadline  # noqa: PLC0415
     from gitward.facts import gather as facts  # noqa: PLC0415
     from gitward.facts.before import read_refs_before  # noqa: PLC0415
+    from gitward.facts.merges import gather_merge  # noqa: PLC0415
     from gitward.git.repo import Repo  # noqa: PLC0415
+    from gitward.hook.mergeclaim import merge_claim  # noqa: PLC0415
     from gitward.policy.engine import evaluate  # noqa: PLC0415
 
     try:
@@ -152,11 +154,13 @@ def _run(attempt: Attempt, text: str, err: TextIO, rearm: Rearm) -> int:
         loaded, refused = incoming.for_push(
             loaded, located.from_repo, attempt.git_dir, attempt.updates, overrides
         )
+    claim = merge_claim(env)  # Gitea pushing a pull request's merge, if it says so
     with Repo(attempt.git_dir, overrides, deadline) as repo:
+        before = read_refs_before(repo, attempt.updates, deadline)  # git moves refs after
         push = facts.gather(
             repo,
             attempt.updates,
-            read_refs_before(repo, attempt.updates, deadline),  # git moves refs after the hook
+            before,
             loaded,
             origin.pusher,
             push_options(env),
@@ -164,10 +168,12 @@ def _run(attempt: Attempt, text: str, err: TextIO, rearm: Rearm) -> int:
             deadline,
             repository=origin.repository,
         )
+        merge = gather_merge(repo, push, before, claim, loaded, deadline) if claim else None
     deadline.check("judging the push")
-    verdict = evaluate(loaded.policy, loaded.signers, push)
+    verdict = evaluate(loaded.policy, loaded.signers, push, merge, deadline)
     verdict = verdict._replace(violations=(*refused, *verdict.violations))
-    checked = len({o for ref in push.refs for oids in ref.commits_by_rule.values() for o in oids})
+    seen = {o for ref in push.refs for oids in ref.commits_by_rule.values() for o in oids}
+    checked = len(seen | set(merge.commits if merge is not None else ()))
     name = "accepted" if verdict.allowed else "refused"
     audit.append(loaded.audit_log, attempt.record(name, checked, verdict), deadline)
     attempt.code = 0 if verdict.allowed else 1

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from gitward.errors import GitError
 from gitward.model import Commit, Push, RefFacts, Violation
+from gitward.policy.mergefacts import ForgeMerge
 from gitward.policy.spec import Policy, Rule, Signers
+
+
+class Budget(Protocol):
+    """The time left to judge (`gitward.deadline.Deadline` is one): `check` raises
+    `BudgetExceeded` once it has run out, naming `what` was being done."""
+
+    def check(self, what: str) -> None: ...
+
+
+class Unlimited:
+    """A budget that never runs out (judging values already in memory, in tests)."""
+
+    def check(self, what: str) -> None:
+        return None
 
 
 class RuleContext(NamedTuple):
@@ -16,6 +31,12 @@ class RuleContext(NamedTuple):
     push: Push
     facts: RefFacts
     rule: Rule
+    # Set when the forge claims this push merges a pull request (only the hook can tell).
+    merge: ForgeMerge | None = None
+    # Looked at by families whose work grows with the push's content (`content`).
+    budget: Budget = Unlimited()
+    # Results one evaluation shares between rules and refs (a blob scanned once), by key.
+    memo: dict[object, object] | None = None
 
     @property
     def ref(self) -> str:

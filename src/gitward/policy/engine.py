@@ -1,13 +1,15 @@
 """The policy engine: `evaluate(policy, signers, push) -> Verdict`. PURE: values in, values out.
 
 For each ref update (in push order), the built-in checks run first, then every rule matching the
-ref (in policy order) runs its families (signatures, messages, protection). Built-in violations
-are always "enforce": no mode or bypass applies to them. Within one rule,
+ref (in policy order) runs its families (signatures, messages, protection, content). Built-in
+violations are always "enforce": no mode or bypass applies to them. Within one rule,
 violations about the update itself come first, then those about commits in the order the facts
 list them. Strings from the push are kept raw here; the report layer sanitises them.
 
-Raises `GitError` only when the facts are incomplete (a listed commit was not read): judging a
-part of a push would fail open, so the edge refuses the push instead.
+Raises `GitError` only when the facts are incomplete (a listed commit, or a blob a content
+check needs, was not read): judging a part of a push would fail open, so the edge refuses the
+push instead; `BudgetExceeded` when `budget` runs out while content is scanned (the work of the
+other families is bounded by the facts already gathered).
 """
 
 from __future__ import annotations
@@ -18,21 +20,44 @@ from collections.abc import Iterator
 from gitward.model import Bypass, Push, RefFacts, Verdict, Violation
 from gitward.policy import messages, protection, signatures
 from gitward.policy.bypass import apply_mode
-from gitward.policy.context import Family, RuleContext
+from gitward.policy.context import Budget, Family, RuleContext, Unlimited
+from gitward.policy.mergefacts import ForgeMerge
 from gitward.policy.spec import Policy, Signers
 
-FAMILIES: tuple[Family, ...] = (signatures.check, messages.check, protection.check)
+
+def content_check(ctx: RuleContext) -> Iterator[Violation]:
+    """The content family (`policy.content`), imported only for a rule that has content: a
+    push under a policy without content rules never loads the scanners."""
+    if ctx.rule.content is None:
+        return
+    from gitward.policy import content  # noqa: PLC0415  # see the docstring
+
+    yield from content.check(ctx)
 
 
-def evaluate(policy: Policy, signers: Signers, push: Push) -> Verdict:
-    """Judge every ref update of `push` against every rule matching its ref."""
+FAMILIES: tuple[Family, ...] = (signatures.check, messages.check, protection.check, content_check)
+
+
+def evaluate(
+    policy: Policy,
+    signers: Signers,
+    push: Push,
+    merge: ForgeMerge | None = None,
+    budget: Budget | None = None,
+) -> Verdict:
+    """Judge every ref update of `push` against every rule matching its ref. `merge`: the
+    forge's claim that this push merges a pull request, with its facts (`policy.forgemerge`
+    decides whether it counts); only the hook, which sees the forge's environment, has one.
+    `budget`: the time left (the edges pass their `Deadline`); none: no limit."""
     violations: list[Violation] = []
     bypasses: list[Bypass] = []
     unreported = _lines_per_ref(push)  # popped: a ref named twice is reported once
+    memo: dict[object, object] = {}  # shared by every rule and ref (content scanned once)
+    spend = budget if budget is not None else Unlimited()
     for facts in push.refs:
         violations.extend(builtin(policy, facts, unreported.pop(facts.update.ref, 0)))
         for rule in policy.rules_for(facts.update.ref):
-            ctx = RuleContext(policy, signers, push, facts, rule)
+            ctx = RuleContext(policy, signers, push, facts, rule, merge, spend, memo)
             judged, bypass = apply_mode(ctx, _ordered(ctx, _run(ctx)))
             violations.extend(judged)
             if bypass is not None:

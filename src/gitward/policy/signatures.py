@@ -5,6 +5,9 @@ signature; its key belongs to a registered signer; that signer is allowed for th
 is valid when the server received the push; the signer's e-mails include the committer's (or
 tagger's) e-mail, unless the rule turns that off. Then, with `min_distinct_signers`, the
 accepted signatures of the update's commits must come from that many signers (`quorum`).
+
+A commit the forge made to merge a pull request is judged by `forgemerge` instead, when the
+rule allows forge merges; that pull request's own commits are judged here like new ones.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitward.model import Person, SigKind, SignatureCheck, Violation
-from gitward.policy import hints, quorum
+from gitward.policy import forgemerge, hints, quorum
 from gitward.policy.context import RuleContext
 from gitward.policy.keys import key_problem
 from gitward.policy.sigfaults import KEY_FLAGS, Finding, not_good
@@ -30,7 +33,10 @@ def check(ctx: RuleContext) -> Iterator[Violation]:
     sigrule = ctx.rule.signatures
     if sigrule is None:
         return
-    commits = ctx.commits()
+    forge = forgemerge.check(ctx, sigrule, judge)
+    yield from forge.violations
+    # A forge's merge commit is exempt from a signature but vouches for nobody (`quorum`).
+    commits = [c for c in (*forge.pull_commits, *ctx.commits()) if c.oid not in forge.exempt]
     signed_by: list[str] = []  # the signer of each acceptable signature (`quorum`)
     for commit in commits:
         found = judge(ctx, sigrule, commit.signature, commit.committer, "committer")

@@ -16,6 +16,18 @@ from gitward.policy.globs import ref_matches
 RuleMode = Literal["enforce", "warn"]
 # What to do with merge commits / reverts in message checks.
 Treatment = Literal["check", "skip"]
+# How a forge merges a pull request (Gitea's Merge button styles that make new commits).
+MergeStyle = Literal["merge", "rebase", "rebase-merge", "squash"]
+
+
+class ForgeMerges(NamedTuple):
+    """Accept the commit a forge makes when it merges a pull request whose own commits pass the
+    rule (`policy.forgemerge`). Only the styles listed; "merge" unless told otherwise."""
+
+    styles: tuple[MergeStyle, ...] = ("merge",)
+    # A signer id whose key must have signed the forge's commit (the forge's instance key);
+    # None: the forge's commit may be unsigned (or signed by any key).
+    signer: str | None = None
 
 
 class SignatureRule(NamedTuple):
@@ -30,6 +42,8 @@ class SignatureRule(NamedTuple):
     # How many different signers (by id, any of their keys) must have signed the commits one
     # update brings to the ref: 2 means a second person vouches for every change (`quorum`).
     min_distinct_signers: int = 1
+    # Merges made by the forge (Gitea's Merge button): refused unless this is set.
+    forge_merges: ForgeMerges | None = None
 
 
 class MessageRule(NamedTuple):
@@ -59,6 +73,39 @@ class RefProtection(NamedTuple):
     immutable: bool = False  # once created, never moved or deleted (tags)
 
 
+class SecretsCheck(NamedTuple):
+    """Credentials in the blobs a push brings, found by a vendored rule set (`content.leaks`)."""
+
+    ruleset: str = "gitleaks"  # a key of `ContentData.rulesets`
+    # Blobs larger than this are not scanned (the report says so), nor binary ones.
+    max_bytes: int = 1_048_576
+    # The allowlist file, as written in the policy (a key of `ContentData.allowlists`).
+    allowlist: str | None = None
+
+
+class FilesCheck(NamedTuple):
+    """What files a push may bring, whatever their content."""
+
+    max_bytes: int | None = None  # larger blobs are refused
+    forbidden_paths: tuple[str, ...] = ()  # `pathglobs` globs
+    forbidden_extensions: tuple[str, ...] = ()  # "pem", "p12": compared case-insensitively
+    symlinks_outside: bool = False  # refuse symbolic links that point outside the repository
+    case_collisions: bool = False  # refuse paths that only differ in case (at the pushed tip)
+
+
+class ContentRule(NamedTuple):
+    """Checks of the files the rule's new commits add or change (`policy.content`).
+
+    Each check is a field named like its key in the policy file and in `content.CHECKS`;
+    None: the check is off. A new check adds a field here, a table entry in
+    `config.policy_table.CONTENT` and an entry in `content.CHECKS`."""
+
+    # `pathglobs` globs: only files they select are checked (None: every file).
+    paths: tuple[str, ...] | None = None
+    secrets: SecretsCheck | None = None
+    files: FilesCheck | None = None
+
+
 class Rule(NamedTuple):
     id: str
     refs: tuple[str, ...]  # globs: `*` within one path component, `**` across components
@@ -66,6 +113,7 @@ class Rule(NamedTuple):
     signatures: SignatureRule | None = None
     messages: MessageRule | None = None
     protection: RefProtection | None = None
+    content: ContentRule | None = None
     # Pusher names / `group:<name>` who may bypass this rule with `-o gitward.reason=...`.
     bypass: tuple[str, ...] = ()
     description: str = ""
@@ -88,12 +136,65 @@ class Settings(NamedTuple):
     refuse_sha1: bool = True
 
 
+class AllowedFinding(NamedTuple):
+    fingerprint: str  # as the report and the audit log show it
+    reason: str  # why it was allowed (who reviewed it), for the next reviewer
+
+
+class SecretsAllowlist(NamedTuple):
+    """Findings an admin reviewed and allowed: by path, by pattern, by fingerprint."""
+
+    paths: tuple[str, ...] = ()  # `pathglobs` globs
+    regexes: tuple[str, ...] = ()  # RE2, searched in the secret found
+    fingerprints: tuple[AllowedFinding, ...] = ()
+
+
+class LeakAllowlist(NamedTuple):
+    """A rule set's own allowlist (gitleaks' `[[rules.allowlists]]`, `[allowlist]`)."""
+
+    target: str = "secret"  # what `regexes` search: "secret", "match" or "line"
+    all_of: bool = False  # gitleaks' condition = "AND": every kind given must match
+    regexes: tuple[str, ...] = ()  # RE2
+    paths: tuple[str, ...] = ()  # RE2, searched in the path
+    stopwords: tuple[str, ...] = ()  # lower case; a secret containing one is no secret
+
+
+class LeakRule(NamedTuple):
+    """One detection rule of a secret rule set (gitleaks' `[[rules]]`)."""
+
+    id: str
+    description: str
+    regex: str | None  # RE2; None: the rule flags files by `path` alone
+    keywords: tuple[str, ...] = ()  # lower case; the regex runs only on blobs holding one
+    entropy: float = 0.0  # the secret's Shannon entropy must exceed it (0: no check)
+    path: str | None = None  # RE2 the file's path must match
+    secret_group: int = 0  # which capture group is the secret (0: the first non-empty one)
+    allowlists: tuple[LeakAllowlist, ...] = ()
+
+
+class LeakRules(NamedTuple):
+    name: str
+    source: str  # where it comes from (repository, path and commit)
+    rules: tuple[LeakRule, ...]
+    allowlist: LeakAllowlist = LeakAllowlist()  # global: applies to every rule
+
+
+class ContentData(NamedTuple):
+    """What content checks read besides the policy itself, loaded by `gitward.config` from
+    files (only those a rule names): the secret rule sets (`content.leaks.LeakRules`, by
+    name) and the allowlists (by the name the policy gives their file)."""
+
+    rulesets: Mapping[str, LeakRules] = MappingProxyType({})
+    allowlists: Mapping[str, SecretsAllowlist] = MappingProxyType({})
+
+
 class Policy(NamedTuple):
     rules: tuple[Rule, ...]
     settings: Settings = Settings()
     # Pusher groups: name -> pusher names.
     pusher_groups: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     source: str = "<memory>"  # file path, for messages
+    content_data: ContentData = ContentData()
     # When the policy is read from a git repository: the rules for pushes to that repository,
     # instead of `rules` (empty: `rules` apply there too). See `for_policy_repository`.
     policy_repository_rules: tuple[Rule, ...] = ()

@@ -1,8 +1,9 @@
 """The Flask application: `create_app(config_dir)`, with no side effects at import.
 
 Routes: `POST /webhooks/<name>` (intake), `GET /reports/<id>` (a verdict's full report, behind
-an unguessable id, no listing), `GET /healthz`, `GET /readyz`, `GET /metrics`. Configuration
-is read once, here: forges.yaml beside the policy, and the secrets it names.
+an unguessable id, no listing), `GET /healthz`, `GET /readyz`, `GET /metrics`, and `/admin/...`
+when admin.yaml exists (`gitward.admin`). Configuration is read once, here: forges.yaml (and
+admin.yaml) beside the policy, and the secrets they name.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from flask import Flask, Response, abort, jsonify, render_template, request
 
-from gitward.config import forges_file, secrets
+from gitward.config import admin_file, forges_file, secrets
 from gitward.config.forges_file import ForgesConfig
 from gitward.receiver import intake, metrics
 from gitward.receiver.queue import Queue
@@ -42,6 +43,11 @@ def create_app(
     jobs = queue or Queue(forges.receiver.queue)
     app.extensions["gitward.queue"] = jobs
     counters = metrics.create()
+    admin = admin_file.load(admin_file.path_for(config))
+    if admin is not None:  # admin pages are off unless configured
+        from gitward.admin import web  # noqa: PLC0415  # argon2 and the pages only when on
+
+        web.register(app, admin, config, env, jobs.store)
 
     @app.post("/webhooks/<name>")
     def webhook(name: str) -> tuple[Response, int]:
@@ -78,7 +84,10 @@ def create_app(
     @app.after_request
     def headers(response: Response) -> Response:
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'self'"
+        # Admin pages set their own (scripts from 'self'); every other route gets this one.
+        response.headers.setdefault(
+            "Content-Security-Policy", "default-src 'none'; style-src 'self'"
+        )
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 

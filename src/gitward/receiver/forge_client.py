@@ -30,15 +30,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import requests
 
 import gitward
 from gitward.config.forges_file import ForgeInstance
 from gitward.errors import GitwardError
-from gitward.forges import gitea, github
+from gitward.forges import gitea, gitea_keys, github, github_keys
 from gitward.forges.status import CommitStatus, Head, Posted, Request
+from gitward.forges.userkeys import ForgeGpgKey, ForgeSshKey, KeyApi
 from gitward.receiver.queue import RetryLater
 from gitward.report.sanitize import clean
 
@@ -47,6 +48,7 @@ USER_AGENT = f"gitward/{gitward.__version__}"
 MUTATING = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 MAX_PAGES = 20
 Counter = Callable[[str, str], None]  # (forge name, label): the receiver's metrics
+_Item = TypeVar("_Item")
 
 
 class ForgeError(GitwardError):
@@ -136,6 +138,8 @@ class ForgeApi(Protocol):
 
 
 APIS: dict[str, ForgeApi] = {"github": github, "gitea": gitea}
+# A user's public keys, for `gitward signers import/sync` (separate: the receiver needs none).
+KEY_APIS: dict[str, KeyApi] = {"github": github_keys, "gitea": gitea_keys}
 
 
 class _Fault(NamedTuple):
@@ -393,6 +397,106 @@ class ForgeClient:
             if seen >= limit or not reply.has_next(len(reply.json), self.api.PAGE_SIZE):
                 return
 
+    # -- a user's public keys (`gitward signers import` and `sync`) ------------------------
+    # A sync revokes every key missing from these lists: each is complete or an error.
+
+    def user_gpg_keys(self, login: str) -> list[ForgeGpgKey]:
+        """Every OpenPGP key `login` has on the forge. Raises ForgeError (or RetryLater) unless
+        the forge gave the whole list: every page read, every item understood, and as many
+        items as the forge counts (Gitea's `X-Total-Count`)."""
+        keys = KEY_APIS[self.forge.type]
+        items = self._listing(lambda page: keys.gpg_keys_request(login, page), keys.PAGE_SIZE)
+        return self._read(keys.gpg_keys, items, f"{login}'s GPG keys")
+
+    def user_ssh_keys(self, login: str) -> list[ForgeSshKey]:
+        """Every SSH key the forge lists for `login` (GitHub: signing keys); complete or an
+        error, like `user_gpg_keys`."""
+        keys = KEY_APIS[self.forge.type]
+        items = self._listing(lambda page: keys.ssh_keys_request(login, page), keys.PAGE_SIZE)
+        return self._read(keys.ssh_keys, items, f"{login}'s SSH keys")
+
+    def user_gpg_export(self, login: str) -> bytes | None:
+        """The forge's armored export of `login`'s certificates when its key list lacks them
+        (Gitea: `<git_url>/<login>.gpg`); None when the list carries them (GitHub)."""
+        path = KEY_APIS[self.forge.type].gpg_export_path(login)
+        return None if path is None else self.fetch_beside(path)
+
+    def fetch_beside(self, path: str) -> bytes:
+        """GET `<git_url><path>`, a document beside the REST API, with the credentials,
+        timeouts, retries and limits of `call`; its body (any type). Redirects are refused (a
+        login page is not the document)."""
+        request = Request("GET", path)
+        what = f"{self.forge.name}: GET {self.forge.git_url}{path}"
+        started, attempt = self._clock(), 0
+        attempts = 1 if self._down_since is not None else max(1, self.retry.attempts)
+        while True:
+            self._check_blocked(request)
+            secret = header_safe(self._credentials.token(self, None))
+            headers = {**self.api.auth_headers(secret), "User-Agent": USER_AGENT, "Accept": "*/*"}
+            try:
+                response = self._session.get(
+                    self.forge.git_url + path,
+                    headers=headers,
+                    timeout=(self.retry.connect_timeout, self.retry.read_timeout),
+                    allow_redirects=False,
+                )
+            except requests.Timeout:
+                fault = _Fault("timeout", "the forge did not answer in time")
+            except requests.ConnectionError:
+                fault = _Fault("connection", "cannot connect to the forge")
+            except requests.RequestException as exc:  # its text may quote a header: not chained
+                failed = type(exc).__name__
+                raise ForgeError(f"{what}: {failed}") from None
+            else:
+                self._count(self._on_call, str(response.status_code))
+                lower = {k.lower(): v for k, v in response.headers.items()}
+                reply = Reply(response.status_code, lower, None)
+                if response.status_code < 300:
+                    self._healthy(reply)
+                    return response.content
+                fault_or_none = _fault(reply, self._now())
+                if fault_or_none is None:
+                    self._healthy(reply)
+                    raise ForgeError(f"{what} was refused with HTTP {response.status_code}",
+                                     response.status_code)  # fmt: skip
+                fault = fault_or_none
+            attempt += 1
+            wait = self._note(fault, attempt)
+            if attempt >= attempts or self._clock() - started + wait > self.retry.budget:
+                self._count(self._on_retry, "later")
+                raise RetryLater(f"{what}: {fault.reason}", self._later(fault, wait))
+            self._count(self._on_retry, fault.kind)
+            self._sleep(wait)
+
+    def _listing(self, build: Callable[[int], Request], page_size: int) -> list[object]:
+        """Every item of a paged list, or ForgeError: an answer that is not a list, more than
+        `MAX_PAGES` pages, or fewer items than the forge counts in `X-Total-Count`."""
+        items: list[object] = []
+        counted: int | None = None
+        for page in range(1, MAX_PAGES + 1):
+            reply = self.call(build(page))
+            if not isinstance(reply.json, list):
+                raise ForgeError(f"{self._what(build(page))}: the answer is not a list")
+            items += reply.json
+            counted = _total_count(reply.headers)
+            if not reply.has_next(len(reply.json), page_size):
+                break
+        else:
+            raise ForgeError(f"{self._what(build(1))}: more than {MAX_PAGES} pages")
+        if counted is not None and counted != len(items):
+            raise ForgeError(
+                f"{self._what(build(1))}: the forge counts {counted} items but gave "
+                f"{len(items)}; an incomplete list is not used"
+            )
+        return items
+
+    def _read(self, reader: Callable[[list[object]], list[_Item]], items: list[object],
+              what: str) -> list[_Item]:  # fmt: skip
+        try:
+            return reader(items)
+        except ValueError as exc:
+            raise ForgeError(f"{self.forge.name}: {what}: {clean(str(exc), 200)}") from None
+
 
 def _fault(reply: Reply, now: float) -> _Fault | None:
     """What an error reply means: a limit or an outage to wait out, or None (a refusal)."""
@@ -404,6 +508,12 @@ def _fault(reply: Reply, now: float) -> _Fault | None:
     if status >= 500 or status == 408:
         return _Fault("server_error", f"the forge answered HTTP {status}", retry_after)
     return None
+
+
+def _total_count(headers: Mapping[str, str]) -> int | None:
+    """Gitea's `X-Total-Count`: how many items the whole list holds (None if absent or odd)."""
+    value = headers.get("x-total-count", "")
+    return int(value) if value.isdigit() else None
 
 
 def _limited(reply: Reply) -> bool:

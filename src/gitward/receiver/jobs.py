@@ -85,6 +85,9 @@ class JobStore(Protocol):
 
     def get(self, job_id: str) -> JobRecord | None: ...
 
+    def finished_since(self, since: float, limit: int) -> list[JobRecord]:
+        """Jobs done at or after `since` (epoch seconds), newest first, at most `limit`."""
+
     def depth(self) -> int:
         """Jobs queued or running."""
 

@@ -128,7 +128,7 @@ class Judge:
             pusher = Pusher(job.actor or None, f"{forge.type}-webhook")
             push = gather(repo, [update], before, loaded, pusher, (), datetime.now(UTC),
                           deadline, repository=job.repository)  # fmt: skip
-        verdict = evaluate(loaded.policy, loaded.signers, push)
+        verdict = evaluate(loaded.policy, loaded.signers, push, budget=deadline)
         checked = len({o for ref in push.refs for c in ref.commits_by_rule.values() for o in c})
         found = (
             about_history(verdict.violations)

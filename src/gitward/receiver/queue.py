@@ -110,13 +110,18 @@ def _open(url: str) -> tuple[JobStore, Any]:
         path = Path(url.removeprefix("sqlite://"))
         path.parent.mkdir(parents=True, exist_ok=True)
         store = SqliteStore(path)
-        return store, SqliteHuey("gitward", filename=str(path), fsync=True, results=False)
+        # The job record is the durable truth; huey's message only wakes a worker, and a lost
+        # one is found again by `reclaim`.
+        return store, SqliteHuey("gitward", filename=str(path), fsync=False, results=False)
     if url.startswith(("redis://", "rediss://")):
         import redis  # noqa: PLC0415
         from huey import RedisHuey  # noqa: PLC0415
 
         from gitward.receiver.store_redis import RedisStore  # noqa: PLC0415
 
-        client = redis.Redis.from_url(url)
-        return RedisStore(client), RedisHuey("gitward", url=url, results=False)
+        # Bounded waits: a Redis that stops answering must not hold a webhook request (or a
+        # worker) forever. One pool for the store and huey; huey's blocking pop waits 1 s.
+        pool = redis.ConnectionPool.from_url(url, socket_connect_timeout=5, socket_timeout=10)
+        client = redis.Redis(connection_pool=pool)
+        return RedisStore(client), RedisHuey("gitward", connection_pool=pool, results=False)
     raise ValueError(f"unknown queue URL scheme: {url.split(':', 1)[0]}")

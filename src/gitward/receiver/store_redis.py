@@ -7,6 +7,7 @@ Each change is one Lua script (atomic on the server). Durability is Redis's: run
 from __future__ import annotations
 
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
 from gitward.forges.delivery import Job
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 PREFIX = "gitward:"
 ACTIVE = PREFIX + "active"  # ids queued or running
+DONE = PREFIX + "done"  # ids done, scored by when they finished
 
 _SUBMIT = """
 local existing = redis.call('GET', KEYS[1])
@@ -49,6 +51,7 @@ _FINISH = """
 if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'done', 'result', ARGV[2])
 redis.call('SREM', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
 return 1
 """
 _REQUEUE = """
@@ -84,7 +87,10 @@ class RedisStore:
         return self.get(job_id) if int(took) == 1 else None
 
     def finish(self, job_id: str, owner: str, result: dict[str, object]) -> None:
-        self._finish(keys=[self._job_key(job_id), ACTIVE], args=[owner, json.dumps(result), job_id])
+        self._finish(
+            keys=[self._job_key(job_id), ACTIVE, DONE],
+            args=[owner, json.dumps(result), job_id, time.time()],
+        )
 
     def release(self, job_id: str, owner: str) -> None:
         self._requeue(keys=[self._job_key(job_id)], args=[owner, 0])
@@ -121,6 +127,11 @@ class RedisStore:
             float(fields.get("created", "0")),
             result,
         )
+
+    def finished_since(self, since: float, limit: int) -> list[JobRecord]:
+        ids: Any = self.client.zrevrangebyscore(DONE, "+inf", since, start=0, num=limit)
+        found = [self.get(_text(i)) for i in ids]
+        return [r for r in found if r is not None]
 
     def depth(self) -> int:
         count: Any = self.client.scard(ACTIVE)

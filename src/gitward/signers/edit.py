@@ -19,6 +19,7 @@ from gitward.config import Located, files, reference_problems, roundtrip, signer
 from gitward.config.dates import to_utc
 from gitward.errors import SignerEditError
 from gitward.policy import spec
+from gitward.signers import version
 
 
 def precheck(located: Located) -> None:
@@ -66,9 +67,15 @@ def key_owners(signers: spec.Signers) -> dict[str, str]:
 
 
 def remove(
-    located: Located, signer_id: str, *, actor: str | None = None, lock_timeout: float = 5.0
+    located: Located,
+    signer_id: str,
+    *,
+    actor: str | None = None,
+    lock_timeout: float = 5.0,
+    expected_version: str | None = None,
 ) -> Path:
     """Delete a signer's file (and key files no other signer uses); returns the file.
+    With `expected_version` (`version.token`), refused when the file changed since.
 
     Refused when the policy names the signer (or it is the last member of a group the policy
     names): the hook would then refuse every push, since a broken policy is never applied.
@@ -80,6 +87,7 @@ def remove(
         if not target.is_file():
             raise SignerEditError(f"no signer {signer_id!r} (no file {target})")
         text = target.read_text(encoding="utf-8")
+        version.check(signer_id, text, expected_version)
         existing = signers_file.load_dir(directory)
         rest = spec.Signers(tuple(s for s in existing.signers.signers if s.id != signer_id))
         before = set(reference_problems(located, existing.signers))
@@ -114,8 +122,10 @@ def revoke(
     *,
     actor: str | None = None,
     lock_timeout: float = 5.0,
+    expected_version: str | None = None,
 ) -> datetime:
     """Set `revoked_since` on one of the signer's keys; returns the instant (UTC).
+    With `expected_version` (`version.token`), refused when the file changed since.
 
     `key` is an OpenPGP primary fingerprint (spaces allowed) or an SSH `SHA256:` fingerprint.
     Revocation can only move earlier: moving it later would make signatures valid again.
@@ -132,6 +142,7 @@ def revoke(
         if not target.is_file():
             raise SignerEditError(f"no signer {signer_id!r} (no file {target})")
         text = target.read_text(encoding="utf-8")
+        version.check(signer_id, text, expected_version)
         found: dict[str, object] = {}
 
         def change(data: dict[Any, Any]) -> None:

@@ -1,0 +1,207 @@
+"""Protected paths and the two-person rule. PURE: commits and signer facts in, violations out.
+
+A rule protects paths (globs: `*` within a directory, `**` across directories, a leading `**/`
+also matching at the top) and names the signers whose signatures count (signer ids and
+`group:<name>`, as a signature rule's `signers`). For each protected path a push changes on
+the rule's ref, the commits that bring the change must:
+- each be signed by an allowed signer, with a key valid when the push arrived (judged as the
+  signatures family judges, `signatures.judge`; the committer's e-mail is not asked for: a
+  reviewer signs a merge of someone else's work) -> check `path-signature`;
+- together carry signatures of at least `min_signers` distinct allowed signers -> check
+  `two-person`. With 2, the author's signed commit and a second member's signed merge commit
+  pass; one stolen key (every commit signed by it is one signer) or one careless reviewer
+  cannot change a protected path alone.
+
+Which commits bring a change (`bringers`): those in the push that change the path themselves
+(facts: each commit's diff against its first parent), and every merge commit in the push through
+which one of them arrives from a side branch (reachable from a later parent, not the first).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import NamedTuple
+
+from gitward.errors import GitError
+from gitward.model import Commit, Violation
+from gitward.policy import hints, signatures
+from gitward.policy.context import RuleContext
+from gitward.policy.globs import ref_matches
+from gitward.policy.keys import validity_problem
+from gitward.policy.sigfaults import Finding
+from gitward.policy.spec import OpenPGPKey, SignatureRule, Signer, Signers
+
+SHOWN = 3  # paths or signers named in one message
+
+
+class ProtectedPaths(NamedTuple):
+    paths: tuple[str, ...]  # globs
+    signers: tuple[str, ...]  # signer ids and `group:<name>`; empty: nobody (fail closed)
+    min_signers: int = 1
+
+    def protects(self, path: str) -> bool:
+        return any(
+            ref_matches(g, path) or (g.startswith("**/") and ref_matches(g[3:], path))
+            for g in self.paths
+        )
+
+
+class Change(NamedTuple):
+    """Protected paths that the same commits bring to the ref."""
+
+    paths: tuple[str, ...]
+    commits: tuple[str, ...]  # the commits that bring them, in the push's order
+
+
+def bringers(commits: Mapping[str, Commit], touching: Collection[str]) -> tuple[str, ...]:
+    """The commits of `commits` (the push's new commits) that bring the change `touching` (the
+    ones among them that change the path) makes: those, and the merges they arrive through."""
+    reached: dict[str, frozenset[str]] = {}  # commit -> touching commits it reaches in the push
+    for oid in commits:
+        _reach(oid, commits, touching, reached)
+    out = []
+    for oid, commit in commits.items():
+        through_side = frozenset().union(*(reached.get(p, frozenset()) for p in commit.parents[1:]))
+        first = reached.get(commit.parents[0], frozenset()) if commit.parents else frozenset()
+        if oid in touching or through_side - first:
+            out.append(oid)
+    return tuple(out)
+
+
+def _reach(
+    start: str,
+    commits: Mapping[str, Commit],
+    touching: Collection[str],
+    reached: dict[str, frozenset[str]],
+) -> None:
+    """Fill `reached` for `start` and its ancestors in the push, without recursion (a push can
+    hold a long chain)."""
+    stack = [start]
+    while stack:
+        oid = stack[-1]
+        if oid in reached:
+            stack.pop()
+            continue
+        parents = [p for p in commits[oid].parents if p in commits]
+        todo = [p for p in parents if p not in reached]
+        if todo:
+            stack.extend(todo)
+            continue
+        own = frozenset((oid,)) if oid in touching else frozenset()
+        reached[oid] = own.union(*(reached[p] for p in parents))
+        stack.pop()
+
+
+def changes(
+    rule: ProtectedPaths, commits: Mapping[str, Commit], touched: Mapping[str, Iterable[str]]
+) -> tuple[Change, ...]:
+    """The protected paths of `touched` (path -> the push's commits that change it; only paths
+    the update changes between the ref's old and new tip), grouped by the commits that bring
+    them."""
+    grouped: dict[tuple[str, ...], list[str]] = {}
+    for path in sorted(touched):
+        if rule.protects(path):
+            grouped.setdefault(bringers(commits, frozenset(touched[path])), []).append(path)
+    return tuple(Change(tuple(paths), oids) for oids, paths in grouped.items())
+
+
+def check(ctx: RuleContext, rule: ProtectedPaths, found: Sequence[Change]) -> Iterator[Violation]:
+    """`path-signature` for each bringing commit no allowed signer signed (once per commit),
+    `two-person` for each change short of `min_signers` distinct allowed signers."""
+    sigrule = SignatureRule(rule.signers, require_committer_email_match=False, tags=False)
+    judged: dict[str, str | Finding] = {}  # commit -> its signer's id, or why none counts
+    for change in found:
+        counted: dict[str, str] = {}  # signer id -> the first commit they signed
+        refused = False
+        for oid in change.commits:
+            commit = ctx.push.commits.get(oid)
+            if commit is None:  # incomplete facts: judging part of a push would fail open
+                raise GitError(f"commit {oid} of {ctx.ref} was not read; refusing to judge it")
+            verdict = judged.get(oid)
+            if verdict is None:
+                verdict = judged[oid] = _signer(ctx, sigrule, commit)
+                if isinstance(verdict, Finding):
+                    yield _unsigned(ctx, change, commit, verdict)
+            refused = refused or isinstance(verdict, Finding)
+            if isinstance(verdict, str):
+                counted.setdefault(verdict, oid)
+        if len(counted) < rule.min_signers and not (rule.min_signers == 1 and refused):
+            yield _short(ctx, rule, change, counted)
+
+
+def _signer(ctx: RuleContext, sigrule: SignatureRule, commit: Commit) -> str | Finding:
+    """The id of the allowed signer who signed `commit`, or why its signature does not count."""
+    found = signatures.judge(ctx, sigrule, commit.signature, None, "committer")
+    owned = ctx.signers.owner_of(commit.signature.key_fingerprint or "")
+    if found is not None or owned is None:
+        return found or Finding("signature", "not signed by a known signer")
+    return owned[0].id
+
+
+def _paths(paths: Sequence[str]) -> str:
+    shown = ", ".join(paths[:SHOWN])
+    return shown if len(paths) <= SHOWN else f"{shown} and {len(paths) - SHOWN} more"
+
+
+def _unsigned(ctx: RuleContext, change: Change, commit: Commit, found: Finding) -> Violation:
+    what = hints.about(commit, f"brings protected {_paths(change.paths)}, but is {found.what}")
+    hint = found.hint or hints.resign(ctx.facts, commit, found.advice)
+    return ctx.violation("path-signature", what, hint, commit.oid)
+
+
+def _short(
+    ctx: RuleContext, rule: ProtectedPaths, change: Change, counted: Mapping[str, str]
+) -> Violation:
+    """Which signatures are missing, and how the pusher gets them."""
+    who = ", ".join(rule.signers) or "nobody"
+    missing = rule.min_signers - len(counted)
+    have = ", ".join(f"{signer} ({oid[:10]})" for signer, oid in counted.items())
+    what = (
+        f"{_paths(change.paths)} needs signatures of {rule.min_signers} distinct allowed "
+        f"signers ({who}) on the commits that bring it; "
+        f"{'it has ' + have if have else 'it has none'}: {missing} more needed"
+    )
+    others = _able(ctx.signers, rule.signers, ctx.push.received_at, counted.keys())
+    last = change.commits[-1] if change.commits else None
+    if len(others) < missing:
+        hint = (
+            f"too few other allowed signers ({who}) hold a key that can sign now: ask an admin "
+            "to allow another signer, or to lower the rule's min_signers"
+        )
+        return ctx.violation("two-person", what, hint, last)
+    names = ", ".join(others[:SHOWN]) + (", ..." if len(others) > SHOWN else "")
+    branch = shlex.quote(ctx.ref.removeprefix("refs/heads/"))
+    tip = ctx.facts.update.new[:12]
+    if missing == 1:
+        how = (
+            f"ask another allowed signer ({names}) to bring it with a signed merge commit: "
+            f"push your work to a branch this rule does not protect; they fetch it and, on an "
+            f"up-to-date {branch}, run `git merge --no-ff -S {tip}`, then push {branch}"
+        )
+    else:
+        how = (
+            f"ask {missing} other allowed signers ({names}) to bring it with signed merge "
+            f"commits onto {branch}, each merging the one before (git merge --no-ff -S)"
+        )
+    return ctx.violation("two-person", what, how, last)
+
+
+def _able(
+    signers: Signers, allowed: tuple[str, ...], at: datetime, but: Collection[str]
+) -> list[str]:
+    """Allowed signers other than `but` who hold a key that may sign at `at`."""
+    ids = signers.members(allowed) - set(but)
+    return sorted(s.id for s in signers.signers if s.id in ids and _can_sign(s, at))
+
+
+def _can_sign(signer: Signer, at: datetime) -> bool:
+    return any(
+        validity_problem(k.validity, at) is None and _cert_usable(k, at)
+        for k in signer.openpgp_keys
+    ) or any(validity_problem(k.validity, at) is None for k in signer.ssh_keys)
+
+
+def _cert_usable(key: OpenPGPKey, at: datetime) -> bool:
+    return not key.cert_revoked and (key.expires_at is None or at < key.expires_at)

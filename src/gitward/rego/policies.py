@@ -1,0 +1,137 @@
+"""Rego policies an admin points a rule at, run on the Kubernetes manifests a push changes.
+
+Each `.rego` file is one policy, compiled once (with the shared library modules, if any) into
+its own plan: two policies may share a package (`kubernetes.admission`, as most do) and still
+be told apart in the report. A policy refuses a manifest through the rules OPA users write:
+`deny` (messages, or objects with a `msg`) and Gatekeeper's `violation[{"msg": msg}]`, in Rego
+v0 syntax (`deny[msg] { ... }`) or v1 (`deny contains msg if { ... }`).
+
+A policy that does not compile, has no `package` line, defines neither rule, or fails on an
+empty input is a configuration error (`ConfigError`, naming the file and line). A policy that
+fails while judging a pushed manifest raises `PolicyFailed`: the push is refused (fail closed),
+the policy named.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from gitward.errors import ConfigError, GitwardError
+from gitward.policy.content.k8s import Denial
+from gitward.rego import admission
+from gitward.rego.engine import Compiled, Module, RegoError, Runner, compile_query
+
+RULES = ("deny", "violation")
+MESSAGE_LIMIT = 300
+_PACKAGE = re.compile(r"^[ \t]*package[ \t]+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)[ \t]*(?:#.*)?$", re.M)
+_RULE = re.compile(r"^[ \t]*(?:deny|violation)\b", re.M)
+
+
+class PolicyFailed(GitwardError):
+    """A Rego policy failed on a pushed manifest: the push cannot be judged, so it is refused."""
+
+
+class RegoPolicy(NamedTuple):
+    name: str  # the file name without `.rego`: how the report names the policy
+    path: str
+    package: str
+    compiled: Compiled
+
+
+def load(
+    paths: Sequence[Path],
+    libraries: Sequence[Path] = (),
+    data: Mapping[str, object] | None = None,
+) -> tuple[RegoPolicy, ...]:
+    """Read and compile every policy file; raises ConfigError with every problem found."""
+    libs = [Module(str(p), _read(p)) for p in libraries]
+    found, problems = [], []
+    for path in paths:
+        try:
+            found.append(compile_policy(str(path), _read(path), libs, data))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    return tuple(found)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read the Rego policy: {exc}"]) from None
+
+
+def compile_policy(
+    path: str,
+    source: str,
+    libraries: Sequence[Module] = (),
+    data: Mapping[str, object] | None = None,
+) -> RegoPolicy:
+    """One policy, compiled; raises ConfigError naming `path` (and the line) when unusable."""
+    package = _PACKAGE.search(source)
+    if package is None:
+        raise ConfigError([f"{path}:1: no `package` line"])
+    if _RULE.search(source) is None:
+        raise ConfigError([f"{path}: defines no `deny` or `violation` rule: it refuses nothing"])
+    base = "data" + "".join(f"[{json.dumps(p)}]" for p in package.group(1).split("."))
+    query = "; ".join(f"{rule} := [m | {base}[{json.dumps(rule)}][m]]" for rule in RULES)
+    try:
+        compiled = compile_query([*libraries, Module(path, source)], query, data)
+        probe = Runner()
+        probe.set_input({})
+        probe.run(compiled)
+    except RegoError as exc:
+        named = tuple(f"{m}:" for m in (path, *(lib.name for lib in libraries)))
+        raise ConfigError(
+            [p if p.startswith(named) else f"{path}: {p}" for p in exc.problems]
+        ) from None
+    name = path.rpartition("/")[2].removesuffix(".rego")
+    return RegoPolicy(name, path, package.group(1), compiled)
+
+
+def evaluate(
+    policies: Sequence[RegoPolicy],
+    path: str,
+    documents: Sequence[object],
+    before: Sequence[object] = (),
+    user: str | None = None,
+) -> tuple[Denial, ...]:
+    """What `policies` deny in the new or changed objects of one pushed file (`before`: its
+    documents before the push). Raises PolicyFailed when a policy cannot judge one."""
+    if not policies:
+        return ()
+    runner = Runner()
+    found: list[Denial] = []
+    for request in admission.requests(documents, before, user):
+        where = f"{path}, document {request.document + 1} ({request.resource})"
+        try:
+            runner.set_input(request.input)
+        except RegoError as exc:
+            raise PolicyFailed(f"cannot give {where} to the Rego policies: {exc}") from None
+        for policy in policies:
+            try:
+                bindings = runner.run(policy.compiled)
+            except RegoError as exc:
+                raise PolicyFailed(
+                    f"Rego policy {policy.name} ({policy.path}) failed on {where}: {exc}; "
+                    "the push is refused until the policy can judge it"
+                ) from None
+            messages = {_message(v) for rule in RULES for v in bindings.get(rule) or ()}
+            found.extend(
+                Denial(policy.name, request.document, request.resource, m) for m in sorted(messages)
+            )
+    return tuple(found)
+
+
+def _message(value: object) -> str:
+    """A `deny` message, or the `msg` of a Gatekeeper violation (any other value as JSON)."""
+    if isinstance(value, dict) and isinstance(value.get("msg"), str):
+        value = value["msg"]
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
