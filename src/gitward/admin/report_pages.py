@@ -9,7 +9,7 @@ from typing import Any
 from flask import render_template, request
 
 from gitward import config
-from gitward.admin import auditlog, decisions
+from gitward.admin import auditlog, chain_view, decisions
 from gitward.admin.site import BP, state
 from gitward.config import admin_file, forges_file
 from gitward.errors import ConfigError
@@ -24,7 +24,12 @@ def audit() -> str:
     located = config.locate(state().policy)
     entries, events = auditlog.newest(located.audit_log, signer, event)
     return render_template(
-        "admin/audit.html", entries=entries, events=events, signer=signer, event=event
+        "admin/audit.html",
+        entries=entries,
+        events=events,
+        signer=signer,
+        event=event,
+        chain=chain_view.view(located.audit_log),
     )
 
 
