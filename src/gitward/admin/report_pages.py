@@ -37,22 +37,23 @@ def audit() -> str:
 def decisions_page() -> str:
     st = state()
     located = config.locate(st.policy)
-    found = decisions.from_audit(auditlog.records(located.audit_log))
-    receiver = 0
+    records = auditlog.records(located.audit_log)
+    found = decisions.from_audit(records)
     if st.jobs is not None:
         since = time.time() - timedelta(days=decisions.DAYS).total_seconds()
+        audited = decisions.audited_jobs(records)
         results: list[Any] = [
-            j.result for j in st.jobs.finished_since(since, JOBS_SHOWN) if j.result
+            j.result
+            for j in st.jobs.finished_since(since, JOBS_SHOWN)
+            if j.result and j.id not in audited
         ]
-        jobs = decisions.from_jobs(results)
-        receiver = len(jobs)
-        found += jobs
+        found += decisions.from_jobs(results)
     today = datetime.now(UTC).date()
     return render_template(
         "admin/decisions.html",
         chart=decisions.chart(found, today),
         hook=sum(1 for d in found if d.source == "hook"),
-        receiver=receiver,
+        receiver=sum(1 for d in found if d.source == "receiver"),
     )
 
 

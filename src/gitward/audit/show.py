@@ -55,6 +55,24 @@ def _push(record: Record) -> str:
     return clean(" ".join(parts), 600)
 
 
+def _receiver(record: Record) -> str:
+    what = (
+        f"pull request #{record.get('number')} into"
+        if record.get("kind") == "pull_request"
+        else "push to"
+    )
+    commit = str(record.get("commit") or "-")[:SHORT_OID]
+    parts = [str(record.get("verdict")), f"via {record.get('forge')}", what,
+             f"{record.get('repository')} {record.get('ref')} at {commit}"]  # fmt: skip
+    rules = sorted({str(v.get("rule_id")) for v in _dicts(record.get("violations"))})
+    if rules:
+        parts.append("rules " + ",".join(rules))
+    if "error" in record:
+        parts.append(f"error: {record['error']}")
+    parts.append(f"(delivery {record.get('delivery_id') or '-'})")
+    return clean(" ".join(parts), 600)
+
+
 def _signer_edit(record: Record) -> str:
     details = record.get("details")
     shown = json.dumps(details, separators=(",", ":"), ensure_ascii=False)
@@ -80,4 +98,5 @@ _BY_EVENT: dict[str, Callable[[Record], str]] = {
     "push": _push,
     "signers": _signer_edit,
     "audit.rotate": _rotate,
+    "receiver.verdict": _receiver,
 }
