@@ -48,15 +48,22 @@ def plan_import(located: Located, wanted: Wanted, keys: Sorted, now: datetime) -
 
 
 def apply_import(
-    located: Located, wanted: Wanted, keys: Sorted, shown: Change, now: datetime
+    located: Located,
+    wanted: Wanted,
+    keys: Sorted,
+    shown: Change,
+    now: datetime,
+    actor: str | None = None,
 ) -> batch.Applied:
-    """Make the change `plan_import` showed; refused if the signers changed meanwhile."""
+    """Make the change `plan_import` showed; refused if the signers changed meanwhile.
+    `actor`: who the audit record names (default: the CLI's user)."""
     return batch.apply(
         located,
         lambda state: [plan.for_import(state, wanted, keys, now)],
         [shown],
         event="signers.import",
         now=now,
+        actor=actor,
     )
 
 
