@@ -43,6 +43,8 @@ class State(NamedTuple):
     limiter: Limiter
     jobs: FinishedJobs | None
     http: Callable[[], Any]  # a requests.Session factory (tests point it at a double)
+    # forges.yaml name -> a reader of users' keys, or why it has none (the import form)
+    forge_keys: Mapping[str, Any] = {}
 
 
 def state() -> State:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from gitward.config import Located
+from gitward.config import Located, roundtrip
 from gitward.config.signer_table import LOGIN
 from gitward.errors import SignerEditError
 from gitward.forges.userkeys import ForgeGpgKey, ForgeSshKey
@@ -43,7 +43,10 @@ def read_forge(
 
 
 def plan_import(located: Located, wanted: Wanted, keys: Sorted, now: datetime) -> Change:
-    """What importing `keys` into `wanted.signer_id` would change (nothing is written)."""
+    """What importing `keys` into `wanted.signer_id` would change (nothing is written).
+    Raises SignerEditError for an id that cannot name a signer file: before any plan is
+    shown, not when it is applied."""
+    roundtrip.signer_file(located.signers_dir, wanted.signer_id)
     return plan.for_import(State.load(located.signers_dir, now), wanted, keys, now)
 
 
