@@ -191,3 +191,17 @@ def test_a_forge_without_a_readable_token_is_offered_as_unavailable(site: Site) 
     refused = htmllib.unescape(plan(c, 422))
     assert "cannot read keys from hub:" in refused
     assert "GW_TEST_TOKEN" in refused
+
+
+def test_an_e_mail_the_forge_did_not_verify_is_given_in_the_form(
+    site: Site, keys: kf.KeySet
+) -> None:
+    site.serve("hub", "sshonly", [], ssh=[keys.ssh])  # GitHub lists no e-mail for an SSH key
+    c = signed_in(site)
+    refused = htmllib.unescape(plan(c, 422, login="sshonly"))
+    assert "verified none of its keys' e-mails; give one under E-mails" in refused
+    shown = htmllib.unescape(plan(c, login="sshonly", emails="ops@example.org"))
+    assert "+ e-mail    ops@example.org" in shown
+    assert c.post("/admin/signers/import/confirm", data=confirm_fields(shown)).status_code == 302
+    (signer,) = site.signers().signers
+    assert signer.emails == ("ops@example.org",)

@@ -41,16 +41,20 @@ class Asked(NamedTuple):
     signer_id: str  # empty: the login
     groups: tuple[str, ...]
     include_unverified: bool
+    emails: tuple[str, ...] = ()  # besides those the forge verified
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> Asked:
-        groups = _SPLIT.split(form.get("groups", "")[:4096])
+        def words(field: str) -> tuple[str, ...]:
+            return tuple(w for w in _SPLIT.split(form.get(field, "")[:4096]) if w)
+
         return cls(
             form.get("forge", "")[:100],
             form.get("login", "").strip()[:100],
             form.get("id", "").strip()[:100],
-            tuple(g for g in groups if g),
+            words("groups"),
             form.get("include_unverified") == "on",
+            words("emails"),
         )
 
 
@@ -97,7 +101,7 @@ def _plan(asked: Asked, now: datetime) -> Planned:
         )
     )
     origin = Origin(forge=asked.forge, user=asked.login)
-    wanted = Wanted(asked.signer_id or asked.login, origin, None, (), asked.groups)
+    wanted = Wanted(asked.signer_id or asked.login, origin, None, asked.emails, asked.groups)
     return Planned(located, wanted, keys, importing.plan_import(located, wanted, keys, now))
 
 
@@ -115,6 +119,11 @@ def _page(
     ), status
 
 
+def _worded(message: str) -> str:
+    """A planner's message as this form reads (it names the CLI's option)."""
+    return message.replace("give one with --email", "give one under E-mails")
+
+
 @BP.get("/signers/import")
 def import_form() -> tuple[str, int]:
     return _page(Asked.from_form(request.args), None)
@@ -126,7 +135,7 @@ def import_plan() -> tuple[str, int]:
     try:
         planned = _plan(asked, datetime.now(UTC).replace(microsecond=0))
     except GitwardError as exc:  # the forge's refusal, a bad login or id, the signers' state
-        return _page(asked, None, str(exc), 422)
+        return _page(asked, None, _worded(str(exc)), 422)
     return _page(asked, planned.change)
 
 
@@ -137,7 +146,7 @@ def import_confirm() -> Response | tuple[str, int]:
     try:
         planned = _plan(asked, now)
     except GitwardError as exc:
-        return _page(asked, None, str(exc), 422)
+        return _page(asked, None, _worded(str(exc)), 422)
     if digest(planned.change) != request.form.get("plan", ""):
         why = "the forge's keys or the signer changed since the plan was shown; nothing was "
         return _page(asked, planned.change, why + "changed: review this plan", 409)

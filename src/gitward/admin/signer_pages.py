@@ -37,7 +37,7 @@ def _list_page(error: str = "", status: int = 200) -> tuple[str, int]:
         error=error,
         form=request.form if error else {},
         now=datetime.now(UTC),
-        import_asked=forge_import.Asked("", "", "", (), False),
+        import_asked=forge_import.Asked("", "", "", (), False, ()),
         import_forges=state().forge_keys,
     ), status
 
