@@ -28,6 +28,8 @@ from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 from pytest_httpserver import HTTPServer
 from werkzeug.serving import make_server
 
+from gitward.audit import log as audit_log
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -74,26 +76,30 @@ def _site(cfg: Path, server: HTTPServer) -> Iterator[Site]:
 
 
 def _decisions(log: Path) -> None:
-    """Two weeks of hook decisions, for the chart."""
+    """Two weeks of hook and receiver decisions, for the chart, written as gitward writes them
+    (chained: the audit page shows the chain intact)."""
     today = datetime.now(UTC).replace(hour=9)
-    with log.open("a") as out:
-        for day in range(14):
-            for n in range((day * 7) % 5 + 2):
-                refused = (day + n) % 4 == 0
-                record = {
-                    "time": (today - timedelta(days=day)).isoformat().replace("+00:00", "Z"),
-                    "event": "push",
-                    "actor": "dev",
-                    "repository": "acme/app",
-                    "ref_updates": [{"ref": "refs/heads/main"}],
-                    "verdict": "refused" if refused else "accepted",
-                    "violations": [
-                        {"rule_id": "protect-main" if n % 2 else "release-tags", "mode": "enforce"}
-                    ]
-                    if refused
-                    else [],
-                }
-                out.write(json.dumps(record) + "\n")
+    for day in range(14):
+        for n in range((day * 7) % 5 + 2):
+            refused = (day + n) % 4 == 0
+            record: dict[str, object] = {
+                "time": (today - timedelta(days=day)).isoformat().replace("+00:00", "Z"),
+                "event": "push",
+                "actor": "dev",
+                "repository": "acme/app",
+                "ref_updates": [{"ref": "refs/heads/main"}],
+                "verdict": "refused" if refused else "accepted",
+                "violations": [
+                    {"rule_id": "protect-main" if n % 2 else "release-tags", "mode": "enforce"}
+                ]
+                if refused
+                else [],
+            }
+            if n == 1:  # a pull request's verdict from the receiver
+                del record["ref_updates"]
+                record.update(event="receiver.verdict", forge="tea", kind="pull_request",
+                              ref="refs/heads/main", number=day + 10)  # fmt: skip
+            audit_log.append(log, record)
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +167,7 @@ def test_local_sign_in_and_the_main_pages(page: Page, site: Site) -> None:
     assert p.locator(".check.ok").count() == 1
     shot(p, "policy")
     p.click("nav >> text=Audit log")
+    assert p.locator("#chain h2").inner_text() == "Hash chain: intact"
     shot(p, "audit")
     p.select_option("select[name=event]", "signers.add")
     p.click("text=Filter")

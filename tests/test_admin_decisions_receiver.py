@@ -9,7 +9,7 @@ from pathlib import Path
 
 import gwadmin
 
-from gitward.admin import decisions
+from gitward.admin import auditlog, decisions
 from gitward.audit import log as audit_log
 from gitward.forges.delivery import Job
 
@@ -58,3 +58,17 @@ def test_a_job_whose_verdict_the_log_holds_counts_once(tmp_path: Path) -> None:
     assert "1 accepted, 2 refused" in html
     assert "(0 from the hook, 3 from the receiver)" in html
     assert json.loads((cfg / "audit.jsonl").read_text().splitlines()[0])["job"] == ids[0]
+
+
+def test_the_audit_page_summarises_a_receiver_verdict(tmp_path: Path) -> None:
+    log = tmp_path / "audit.jsonl"
+    line = {"time": audit_log.now(), "event": "receiver.verdict", "actor": "bob",
+            "repository": "acme/app", "forge": "gh", "kind": "pull_request",
+            "ref": "refs/heads/main", "number": 2, "verdict": "refused",
+            "violations": [{"rule_id": "protect-main/signature", "mode": "enforce"}]}  # fmt: skip
+    audit_log.append(log, line)
+    [entry], events = auditlog.newest(log)
+    assert events == ["receiver.verdict"]
+    assert entry.summary == (
+        "refused gh acme/app pull request #2 into refs/heads/main; protect-main/signature"
+    )
