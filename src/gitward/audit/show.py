@@ -56,20 +56,19 @@ def _push(record: Record) -> str:
 
 
 def _receiver(record: Record) -> str:
-    what = (
-        f"pull request #{record.get('number')} into"
-        if record.get("kind") == "pull_request"
-        else "push to"
-    )
-    commit = str(record.get("commit") or "-")[:SHORT_OID]
-    parts = [str(record.get("verdict")), f"via {record.get('forge')}", what,
-             f"{record.get('repository')} {record.get('ref')} at {commit}"]  # fmt: skip
+    def get(key: str) -> str:
+        return str(record.get(key) or "-")
+
+    pull = record.get("kind") == "pull_request"
+    kind = f"pull request #{get('number')} into" if pull else "push to"
+    parts = [get("verdict"), f"via {get('forge')}", kind, get("repository"), get("ref"),
+             f"at {get('commit')[:SHORT_OID]}"]  # fmt: skip
     rules = sorted({str(v.get("rule_id")) for v in _dicts(record.get("violations"))})
     if rules:
         parts.append("rules " + ",".join(rules))
     if "error" in record:
         parts.append(f"error: {record['error']}")
-    parts.append(f"(delivery {record.get('delivery_id') or '-'})")
+    parts.append(f"(delivery {get('delivery_id')})")
     return clean(" ".join(parts), 600)
 
 

@@ -129,7 +129,8 @@ class Judge:
             audit_log.append(locate(self.policy).audit_log, line, Deadline(AUDIT_SECONDS))
         except (OSError, GitwardError) as exc:
             LOG.error("job %s: %s: %s", record.id, AUDIT_FAILED, str(exc).splitlines()[0])
-            return {**result, "state": "error", "error": AUDIT_FAILED}
+            # A job that already failed keeps its reason (the log's trouble is in ours).
+            return {**result, "state": "error", "error": result.get("error") or AUDIT_FAILED}
         return result
 
     def _report_url(self, job_id: str) -> str | None:
