@@ -18,13 +18,17 @@ from pathlib import Path
 
 import gwadmin
 import gwforge
+import gwkeyforge
 import gwkeys
 import gwoauth
+import gwreceiver
 import gwredis
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 from pytest_httpserver import HTTPServer
 from werkzeug.serving import make_server
+
+from gitward.audit import log as audit_log
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -54,6 +58,9 @@ def _site(cfg: Path, server: HTTPServer) -> Iterator[Site]:
     url = f"http://127.0.0.1:{port}"
     # Every test signs in from 127.0.0.1: a limit above their count (the limit has its own test).
     gwadmin.write_config(cfg, public_url=url, forge_url=gwoauth.forge_root(server), attempts=100)
+    # The forges' key lists (the import form) come from the same Gitea double.
+    root = gwoauth.forge_root(server)
+    gwreceiver.write_forges(cfg, api_url=f"{root}/api/v1", git_url=root)
     _decisions(cfg / "audit.jsonl")
     forge, _ = gwoauth.forge(server, "gitea", "oauth-secret")
     forge.on("GET", "/user", gwforge.Answer(json={"login": "alice"}))
@@ -69,26 +76,30 @@ def _site(cfg: Path, server: HTTPServer) -> Iterator[Site]:
 
 
 def _decisions(log: Path) -> None:
-    """Two weeks of hook decisions, for the chart."""
+    """Two weeks of hook and receiver decisions, for the chart, written as gitward writes them
+    (chained: the audit page shows the chain intact)."""
     today = datetime.now(UTC).replace(hour=9)
-    with log.open("a") as out:
-        for day in range(14):
-            for n in range((day * 7) % 5 + 2):
-                refused = (day + n) % 4 == 0
-                record = {
-                    "time": (today - timedelta(days=day)).isoformat().replace("+00:00", "Z"),
-                    "event": "push",
-                    "actor": "dev",
-                    "repository": "acme/app",
-                    "ref_updates": [{"ref": "refs/heads/main"}],
-                    "verdict": "refused" if refused else "accepted",
-                    "violations": [
-                        {"rule_id": "protect-main" if n % 2 else "release-tags", "mode": "enforce"}
-                    ]
-                    if refused
-                    else [],
-                }
-                out.write(json.dumps(record) + "\n")
+    for day in range(14):
+        for n in range((day * 7) % 5 + 2):
+            refused = (day + n) % 4 == 0
+            record: dict[str, object] = {
+                "time": (today - timedelta(days=day)).isoformat().replace("+00:00", "Z"),
+                "event": "push",
+                "actor": "dev",
+                "repository": "acme/app",
+                "ref_updates": [{"ref": "refs/heads/main"}],
+                "verdict": "refused" if refused else "accepted",
+                "violations": [
+                    {"rule_id": "protect-main" if n % 2 else "release-tags", "mode": "enforce"}
+                ]
+                if refused
+                else [],
+            }
+            if n == 1:  # a pull request's verdict from the receiver
+                del record["ref_updates"]
+                record.update(event="receiver.verdict", forge="tea", kind="pull_request",
+                              ref="refs/heads/main", number=day + 10)  # fmt: skip
+            audit_log.append(log, record)
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +167,7 @@ def test_local_sign_in_and_the_main_pages(page: Page, site: Site) -> None:
     assert p.locator(".check.ok").count() == 1
     shot(p, "policy")
     p.click("nav >> text=Audit log")
+    assert p.locator("#chain h2").inner_text() == "Hash chain: intact"
     shot(p, "audit")
     p.select_option("select[name=event]", "signers.add")
     p.click("text=Filter")
@@ -253,6 +265,38 @@ def test_xss_through_a_key_comment_and_a_signer_name_stays_text(
     assert p.locator("img").count() == 0
     assert p.locator("main script").count() == 0
     assert dialogs == []
+
+
+def test_import_a_signer_from_a_forge_login(page: Page, site: Site) -> None:
+    line = gwkeys.ssh_public_key("carol")
+    site.forge.on("GET", "/users/carol/gpg_keys",
+                  gwforge.Answer(json=[], headers={"X-Total-Count": "0"}))  # fmt: skip
+    listed = [gwkeyforge.gitea_ssh(line, "laptop")]
+    site.forge.on("GET", "/users/carol/keys",
+                  gwforge.Answer(json=listed, headers={"X-Total-Count": "1"}))  # fmt: skip
+    p = page
+    sign_in_locally(p, site)
+    form = "#import-signer"
+    p.select_option(f"{form} select[name=forge]", "tea")
+    p.fill(f"{form} input[name=login]", "carol")
+    p.fill(f"{form} input[name=groups]", "releasers")
+    p.fill(f"{form} input[name=emails]", gwkeys.email("carol"))
+    p.check(f"{form} input[name=include_unverified]")
+    p.click(f"{form} button")
+    assert p.locator("p.error").count() == 0, p.locator("p.error").inner_text()
+    plan = p.locator("#import-plan pre.plan").inner_text()
+    assert "new signer 'carol', keys from tea/carol:" in plan
+    assert "+ add       SSH key" in plan and "NOT verified by the forge" in plan
+    shot(p, "import")
+    p.click("#import-confirm button")
+    p.wait_for_url(f"{site.url}/admin/signers/carol")
+    assert p.locator("text=Imported signer carol from tea/carol.").is_visible()
+    assert p.locator("td:text-is('tea/carol')").count() == 1
+    last = json.loads((site.cfg / "audit.jsonl").read_text().splitlines()[-1])
+    assert (last["event"], last["actor"], last["signer"]) == (
+        "signers.import", "local:root", "carol"
+    )  # fmt: skip
+    assert site.forge.problems == []
 
 
 def test_chromium_is_debians(browser: Browser) -> None:

@@ -298,5 +298,5 @@ def test_readmes_admin_yaml_is_valid(tmp_path: Path) -> None:
     loaded = admin_file.load(tmp_path / "admin.yaml")
     assert loaded is not None
     assert [f.name for f in loaded.oauth] == ["gitea"]
-    for shot in ("signers", "signer", "decisions", "audit", "policy", "conflict"):
+    for shot in ("signers", "signer", "decisions", "audit", "policy", "conflict", "import"):
         assert f"docs/img/admin-{shot}.png" in readme

@@ -13,6 +13,7 @@ import gwkeys
 import pytest
 
 from gitward.audit.record import audit_record
+from gitward.audit.verdict_record import verdict_record
 from gitward.cli import main
 from gitward.hook.pusher import DETECTORS
 from gitward.model import Bypass, Origin, Pusher, RefUpdate, Verdict, Violation
@@ -62,6 +63,20 @@ def push_records() -> list[dict[str, object]]:
     return [accepted, error]
 
 
+def receiver_records() -> list[dict[str, object]]:
+    """A refused pull request and a push that could not be judged, as the worker writes them."""
+    refused = {"state": "failure", "policy_version": "sha256:" + "ab" * 32, "commits_checked": 2,
+               "violations_total": 1, "violations": [{"rule_id": "protect-main/signature",
+               "mode": "enforce", "ref": MAIN, "oid": OID, "message": "not signed"}]}  # fmt: skip
+    failed = {"state": "error", "error": "the base branch refs/heads/main is not on the forge"}
+    return [
+        verdict_record(time="2026-03-01T12:00:00.000Z", job_id="j", forge="gh",
+                       forge_type="github", repository="acme/deploy", kind=kind, ref=MAIN,
+                       commit=OID, number=number, delivery_id="d", actor="bob", result=result)
+        for kind, number, result in (("pull_request", 7, refused), ("push", None, failed))
+    ]  # fmt: skip
+
+
 def edit_records(tmp: Path) -> list[dict[str, object]]:
     (tmp / "policy.yaml").write_text("version: 1\nrules: []\n")
     key = gwkeys.fingerprint("alice")
@@ -83,11 +98,12 @@ def documented() -> set[str]:
 def test_every_field_is_documented_and_every_documented_field_exists(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    records = [*push_records(), *edit_records(tmp_path)]
+    records = [*push_records(), *receiver_records(), *edit_records(tmp_path)]
     capsys.readouterr()
     made = set().union(*(paths(r) for r in records))
     assert {r["event"] for r in records} == {
         "push",
+        "receiver.verdict",
         "signers.add",
         "signers.revoke",
         "signers.remove",

@@ -120,12 +120,12 @@ def test_signer_edits_rotations_and_unknown_events() -> None:
     )
     later = {
         "time": "t",
-        "event": "receiver.verdict",
+        "event": "someday.event",  # an event this version does not know
         "actor": "bot",
         "state": "failure",
         "prev": "x",
     }
-    assert show.line(later) == 't receiver.verdict bot: {"state":"failure"}'
+    assert show.line(later) == 't someday.event bot: {"state":"failure"}'
     assert show.line({}) == "- - -: {}"
 
 
@@ -134,3 +134,17 @@ def test_pusher_text_cannot_reach_the_terminal_raw() -> None:
     text = show.line(hostile)
     assert "\x1b" not in text and "\u202e" not in text and "\n" not in text
     assert "a\\x1b[2Jb" in text and "\\u202eX" in text
+
+
+def test_a_receiver_verdict_reads_as_one_line() -> None:
+    verdict = {"time": "t", "event": "receiver.verdict", "actor": "bob", "forge": "gh",
+               "kind": "pull_request", "number": 7, "repository": "acme/app",
+               "ref": "refs/heads/main", "commit": "ab" * 20, "verdict": "refused",
+               "violations": [{"rule_id": "protect-main/signature"}],
+               "delivery_id": "d-1"}  # fmt: skip
+    assert show.line(verdict) == (
+        "t receiver.verdict bob: refused via gh pull request #7 into acme/app refs/heads/main "
+        "at ababababab rules protect-main/signature (delivery d-1)"
+    )
+    sparse = show.line({"event": "receiver.verdict", "kind": "push", "error": "x"})
+    assert sparse == "- receiver.verdict -: - via - push to - - at - error: x (delivery -)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,16 @@ def test_pull_requests_get_pending_then_their_verdict(
     assert s.double.problems == []
     sent = s.double.sent("POST", r"/repos/acme/app/statuses/[0-9a-f]+")
     assert all(p.json.get("target_url", "").startswith(s.base + "/reports/") for p in sent)
+    # Each verdict is a line of the audit chain, found by `gitward audit search`.
+    audited = subprocess.run(
+        gitward("audit", "--config", str(s.etc), "search", "--json", "--repository", "acme/app"),
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    verdicts = {(r["number"], r["verdict"]) for r in map(json.loads, audited.stdout.splitlines())}
+    assert verdicts == {(1, "accepted"), (2, "refused")}
+    verified = subprocess.run(gitward("audit", "--config", str(s.etc), "verify"),
+                              capture_output=True, text=True, check=False)  # fmt: skip
+    assert verified.returncode == 0, verified.stdout
 
 
 def test_a_worker_killed_mid_job_leaves_it_to_the_next_worker(

@@ -239,7 +239,9 @@ def test_a_forge_that_stays_down_is_reported_and_changes_nothing(
 
     real = github_app.connect
     monkeypatch.setattr(
-        github_app, "connect", lambda forge: real(forge, retry=Retry(attempts=1, pace=0))
+        github_app,
+        "connect",
+        lambda forge, environ=None: real(forge, environ, retry=Retry(attempts=1, pace=0)),
     )
     site.hub.on("GET", "/users/dana/gpg_keys", Answer(503))
     assert site.gw("import", "--forge", "hub", "--user", "dana", "-y") == 1

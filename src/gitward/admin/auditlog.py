@@ -85,6 +85,12 @@ def _summary(r: dict[str, Any]) -> str:
         rules = sorted({str(v.get("rule_id")) for v in r.get("violations") or [] if v})
         why = f"; {', '.join(rules)}" if rules else ""
         return f"{r.get('verdict', '?')} {r.get('repository') or ''} {refs}{more}{why}".strip()
+    if r.get("event") == "receiver.verdict":
+        number, ref = r.get("number"), r.get("ref") or ""
+        what = f"pull request #{number} into {ref}" if number else ref
+        rules = sorted({str(v.get("rule_id")) for v in r.get("violations") or [] if v})
+        why = f"; {', '.join(rules)}" if rules else ""
+        return f"{r.get('verdict', '?')} {r.get('forge') or ''} {r.get('repository')} {what}{why}"
     details = r.get("details")
     if not isinstance(details, dict):
         return ""

@@ -1,4 +1,5 @@
-"""Recent decisions of the hook (audit log "push" lines) and the receiver (finished jobs):
+"""Recent decisions of the hook (audit log "push" lines) and the receiver (its
+"receiver.verdict" lines, and finished jobs the log does not hold, judged before it did):
 accepted and refused per day, and refusals per rule, drawn as a small server-side SVG. PURE
 apart from `from_audit` / `from_jobs`, which only turn records into `Decision` values.
 """
@@ -57,15 +58,24 @@ def _blocking(violations: object) -> tuple[str, ...]:
     )
 
 
+_SOURCES = {"push": "hook", "receiver.verdict": "receiver"}
+
+
 def from_audit(records: Iterable[Mapping[str, Any]]) -> list[Decision]:
     out = []
     for r in records:
         day = _day(r.get("time"))
-        if r.get("event") == "push" and day is not None:
+        source = _SOURCES.get(str(r.get("event")))
+        if source is not None and day is not None:
             verdict = str(r.get("verdict"))
             outcome = verdict if verdict in ("accepted", "refused") else "error"
-            out.append(Decision(day, "hook", outcome, _blocking(r.get("violations"))))
+            out.append(Decision(day, source, outcome, _blocking(r.get("violations"))))
     return out
+
+
+def audited_jobs(records: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Ids of the receiver jobs whose verdicts the audit log holds (not to count them twice)."""
+    return {str(r.get("job")) for r in records if r.get("event") == "receiver.verdict"}
 
 
 def from_jobs(results: Iterable[Mapping[str, Any]]) -> list[Decision]:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import render_template, request
 
 from gitward import config
-from gitward.admin import auditlog, decisions
+from gitward.admin import auditlog, chain_view, decisions
 from gitward.admin.site import BP, state
 from gitward.config import admin_file, forges_file
 from gitward.errors import ConfigError
@@ -24,7 +24,12 @@ def audit() -> str:
     located = config.locate(state().policy)
     entries, events = auditlog.newest(located.audit_log, signer, event)
     return render_template(
-        "admin/audit.html", entries=entries, events=events, signer=signer, event=event
+        "admin/audit.html",
+        entries=entries,
+        events=events,
+        signer=signer,
+        event=event,
+        chain=chain_view.view(located.audit_log),
     )
 
 
@@ -32,22 +37,23 @@ def audit() -> str:
 def decisions_page() -> str:
     st = state()
     located = config.locate(st.policy)
-    found = decisions.from_audit(auditlog.records(located.audit_log))
-    receiver = 0
+    records = auditlog.records(located.audit_log)
+    found = decisions.from_audit(records)
     if st.jobs is not None:
         since = time.time() - timedelta(days=decisions.DAYS).total_seconds()
+        audited = decisions.audited_jobs(records)
         results: list[Any] = [
-            j.result for j in st.jobs.finished_since(since, JOBS_SHOWN) if j.result
+            j.result
+            for j in st.jobs.finished_since(since, JOBS_SHOWN)
+            if j.result and j.id not in audited
         ]
-        jobs = decisions.from_jobs(results)
-        receiver = len(jobs)
-        found += jobs
+        found += decisions.from_jobs(results)
     today = datetime.now(UTC).date()
     return render_template(
         "admin/decisions.html",
         chart=decisions.chart(found, today),
         hook=sum(1 for d in found if d.source == "hook"),
-        receiver=receiver,
+        receiver=sum(1 for d in found if d.source == "receiver"),
     )
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from gitward import config
-from gitward.admin import paste, roster
+from gitward.admin import forge_import, paste, roster
 from gitward.admin.site import BP, state, user
 from gitward.errors import ConfigError, GitError, SignerEditError
 from gitward.signers import add as signers_add
@@ -53,6 +53,8 @@ def _list_page(error: str = "", status: int = 200) -> tuple[str, int]:
         error=error,
         form=request.form if error else {},
         now=datetime.now(UTC),
+        import_asked=forge_import.Asked("", "", "", (), False, ()),
+        import_forges=state().forge_keys,
     ), status
 
 

@@ -8,12 +8,16 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, session, url_for
 
 from gitward.admin.limits import Limiter
 from gitward.config.admin_file import AdminConfig
+
+if TYPE_CHECKING:
+    from gitward.signers.importing import ForgeKeys
 
 BP = Blueprint(
     "admin",
@@ -43,6 +47,8 @@ class State(NamedTuple):
     limiter: Limiter
     jobs: FinishedJobs | None
     http: Callable[[], Any]  # a requests.Session factory (tests point it at a double)
+    # forges.yaml name -> a reader of users' keys, or why it has none (the import form)
+    forge_keys: Mapping[str, ForgeKeys | str] = MappingProxyType({})
 
 
 def state() -> State:

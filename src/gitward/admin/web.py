@@ -18,10 +18,10 @@ import requests
 from flask import Flask
 
 # Imported for their routes: each adds its views to the blueprint `BP`.
-from gitward.admin import report_pages, signer_pages, signin
+from gitward.admin import forge_import, report_pages, signer_pages, signin
 from gitward.admin.limits import Limiter
 from gitward.admin.site import BP, FinishedJobs, State
-from gitward.config import policy_path, secrets
+from gitward.config import forges_file, policy_path, secrets
 from gitward.config.admin_file import AdminConfig
 from gitward.errors import ConfigError
 
@@ -60,8 +60,11 @@ def register(
         limiter=Limiter(admin.attempts, admin.window_seconds),
         jobs=jobs,
         http=http,
+        forge_keys=forge_import.readers(
+            forges_file.load(forges_file.path_for(config)).forges, environ
+        ),
     )
     app.register_blueprint(BP)
 
 
-__all__ = ["register", "report_pages", "signer_pages", "signin"]
+__all__ = ["forge_import", "register", "report_pages", "signer_pages", "signin"]

@@ -55,6 +55,23 @@ def _push(record: Record) -> str:
     return clean(" ".join(parts), 600)
 
 
+def _receiver(record: Record) -> str:
+    def get(key: str) -> str:
+        return str(record.get(key) or "-")
+
+    pull = record.get("kind") == "pull_request"
+    kind = f"pull request #{get('number')} into" if pull else "push to"
+    parts = [get("verdict"), f"via {get('forge')}", kind, get("repository"), get("ref"),
+             f"at {get('commit')[:SHORT_OID]}"]  # fmt: skip
+    rules = sorted({str(v.get("rule_id")) for v in _dicts(record.get("violations"))})
+    if rules:
+        parts.append("rules " + ",".join(rules))
+    if "error" in record:
+        parts.append(f"error: {record['error']}")
+    parts.append(f"(delivery {get('delivery_id')})")
+    return clean(" ".join(parts), 600)
+
+
 def _signer_edit(record: Record) -> str:
     details = record.get("details")
     shown = json.dumps(details, separators=(",", ":"), ensure_ascii=False)
@@ -80,4 +97,5 @@ _BY_EVENT: dict[str, Callable[[Record], str]] = {
     "push": _push,
     "signers": _signer_edit,
     "audit.rotate": _rotate,
+    "receiver.verdict": _receiver,
 }

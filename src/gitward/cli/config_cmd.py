@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "check",
         help="validate a policy file and its signer files",
         description="Validate a policy file and its signer files, and the receiver's "
-        "forges.yaml beside it when there is one; print every problem as "
+        "forges.yaml and admin.yaml beside it when there are; print every problem as "
         "FILE:LINE: key.path: what was expected. Exit 0 when valid, 1 otherwise.",
     )
     check.add_argument(
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _check(path: str | None) -> int:
     # Imported here: the dispatcher imports every command module it lists for --help.
-    from gitward.config import forges_file, load  # noqa: PLC0415
+    from gitward.config import admin_file, forges_file, load  # noqa: PLC0415
     from gitward.errors import ConfigError  # noqa: PLC0415
 
     problems: list[str] = []
@@ -63,6 +63,13 @@ def _check(path: str | None) -> int:
             forges_count = len(forges_file.load(forges).forges)
         except ConfigError as exc:
             problems += exc.problems
+    admin = admin_file.path_for(_policy_path(path))
+    admin_ok = False
+    if admin.exists():
+        try:
+            admin_ok = admin_file.load(admin) is not None
+        except ConfigError as exc:
+            problems += exc.problems
     if problems:
         for problem in problems:
             print(problem)
@@ -75,6 +82,7 @@ def _check(path: str | None) -> int:
     rules = len(loaded.policy.rules)
     signers = len(loaded.signers.signers)
     receiver = "" if forges_count is None else f", {forges_count} forge(s) in {forges.name}"
+    receiver += f", admin pages in {admin.name}" if admin_ok else ""
     print(
         f"OK: {rules} rule{'s' * (rules != 1)}, {signers} signer{'s' * (signers != 1)}"
         f"{receiver} ({loaded.path})"

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from gitward.cli import signers_changes
 from gitward.errors import SignerEditError
@@ -21,13 +20,9 @@ if TYPE_CHECKING:
     import argparse
 
     from gitward.config import Located
-    from gitward.config.forges_file import ForgeInstance
-    from gitward.receiver.forge_client import ForgeClient
     from gitward.signers.batch import Applied
     from gitward.signers.candidates import Sorted
     from gitward.signers.journal import RolledBack
-
-_T = TypeVar("_T")
 
 
 def add_arguments(imp: argparse.ArgumentParser, sync: argparse.ArgumentParser) -> None:
@@ -72,7 +67,7 @@ def run(args: argparse.Namespace, located: Located) -> int:
 
 
 def _import(args: argparse.Namespace, located: Located, now: datetime) -> int:
-    from gitward.signers import importing  # noqa: PLC0415
+    from gitward.signers import forge_source, importing  # noqa: PLC0415
     from gitward.signers.plan import Wanted  # noqa: PLC0415
     from gitward.signers.state import Origin  # noqa: PLC0415
 
@@ -89,8 +84,8 @@ def _import(args: argparse.Namespace, located: Located, now: datetime) -> int:
         if args.user is None or args.keys or args.homedir:
             raise SignerEditError("--forge takes --user LOGIN (KEYID|EMAIL and --homedir go with "
                                   "--gnupg)")  # fmt: skip
-        forge, client = _connect(located, args.forge)
-        keys = _reading(lambda: importing.read_forge(
+        forge, client = forge_source.connect(located, args.forge)
+        keys = forge_source.reading(lambda: importing.read_forge(
             client, args.user, now, include_unverified=args.include_unverified))  # fmt: skip
         origin = Origin(forge=forge.name, user=args.user)
         wanted = Wanted(args.id or args.user, origin, args.name, tuple(args.email),
@@ -108,14 +103,16 @@ def _import(args: argparse.Namespace, located: Located, now: datetime) -> int:
 
 
 def _sync(args: argparse.Namespace, located: Located, now: datetime) -> int:
-    from gitward.signers import importing  # noqa: PLC0415
+    from gitward.signers import forge_source, importing  # noqa: PLC0415
 
-    forge, client = _connect(located, args.forge)
+    forge, client = forge_source.connect(located, args.forge)
 
     def read(login: str) -> Sorted:
         return importing.read_forge(client, login, now)
 
-    planner, changes = _reading(lambda: importing.plan_sync(located, forge.name, read, now))
+    planner, changes = forge_source.reading(
+        lambda: importing.plan_sync(located, forge.name, read, now)
+    )
     for change in changes:
         if change.edits or change.left_out or change.kept:
             signers_changes.show(change, sys.stdout)
@@ -129,33 +126,6 @@ def _sync(args: argparse.Namespace, located: Located, now: datetime) -> int:
         return 0
     _report(importing.apply_sync(located, planner, changes, now))
     return 0
-
-
-def _connect(located: Located, name: str) -> tuple[ForgeInstance, ForgeClient]:
-    from gitward.config import forges_file  # noqa: PLC0415
-    from gitward.receiver import github_app  # noqa: PLC0415
-
-    forges = forges_file.load(forges_file.path_for(located.path))
-    forge = forges.forge(name)
-    if forge is None:
-        raise SignerEditError(f"no forge named {name!r} in {forges.path}")
-    if forge.app is not None:
-        raise SignerEditError(
-            f"forge {name!r} signs in as a GitHub App, whose tokens cannot list a user's keys; "
-            "give the same api_url a second forges.yaml entry with a token"
-        )
-    return forge, github_app.connect(forge)
-
-
-def _reading(read: Callable[[], _T]) -> _T:
-    """`read()`, a forge's unavailability (rate limits, outages) reported as a failure: the
-    next run (a timer's) tries again."""
-    from gitward.receiver.queue import RetryLater  # noqa: PLC0415
-
-    try:
-        return read()
-    except RetryLater as exc:
-        raise SignerEditError(f"{exc}; nothing was changed, try again later") from None
 
 
 def _id_from(emails: tuple[str, ...]) -> str:

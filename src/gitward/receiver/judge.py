@@ -9,6 +9,10 @@ forge's before-state, never the mirror's copy of the updated ref.
 - pull request: the commits of its head that its base branch does not have, judged as a push of
   the head to the base branch; checks of the act of pushing (force-push, deletion, who pushes)
   are left out, since nobody is pushing yet (`policy.scope`).
+
+Every judged job writes one `receiver.verdict` line to the policy's audit log, through the
+writer the hook uses (hash-chained, under the log's lock: hooks and workers keep one chain),
+before its verdict is posted: a verdict the log cannot hold is posted as an error instead.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from gitward.config import load
+from gitward.audit import log as audit_log
+from gitward.audit.verdict_record import verdict_record
+from gitward.config import load, locate
 from gitward.config.forges_file import ForgeInstance, ForgesConfig
 from gitward.config.version import policy_version
 from gitward.deadline import Deadline
@@ -42,6 +48,8 @@ LOG = logging.getLogger("gitward.receiver")
 PRIVATE = "refs/gitward/"  # where pull-request heads are fetched; no rule matches it
 JOB_SECONDS = 120.0  # a job's budget for judging (fetching has its own bound)
 REPORT_VIOLATIONS = 500  # kept in a job's result (the counts are all kept)
+AUDIT_SECONDS = 30.0  # longest wait for the audit log's lock (a stuck writer holds it)
+AUDIT_FAILED = "cannot write the audit log; no verdict was given"
 
 
 class Poster(Protocol):
@@ -78,7 +86,11 @@ class Judge:
         job = record.job
         forge = self.forges.forge(job.forge)
         if forge is None:  # the forge was removed from forges.yaml since the job was queued
-            return {"state": "error", "error": f"forge {job.forge!r} is not configured"}
+            missing: dict[str, object] = {
+                "state": "error",
+                "error": f"forge {job.forge!r} is not configured",
+            }
+            return self._audited(record, None, job.head, missing)
         poster = self.posters[forge.name]
         url = self._report_url(record.id)
         context = self.forges.receiver.status_context
@@ -97,9 +109,28 @@ class Judge:
             result = {"state": "error", "error": str(exc).splitlines()[0][:300]}
         result["seconds"] = round(time.monotonic() - started, 3)
         result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+        result = self._audited(record, forge.type, target, result)
         if target:
             status = final_status(result, context, url)
             poster.post_final(job.repository, target, status, found)
+        return result
+
+    def _audited(
+        self, record: JobRecord, forge_type: str | None, target: str, result: dict[str, object]
+    ) -> dict[str, object]:
+        """`result` once its audit line is written; an error result when it cannot be."""
+        job = record.job
+        line = verdict_record(
+            time=audit_log.now(), job_id=record.id, forge=job.forge, forge_type=forge_type,
+            repository=job.repository, kind=job.kind, ref=job.ref, commit=target or job.after,
+            number=job.number, delivery_id=job.delivery_id, actor=job.actor, result=result,
+        )  # fmt: skip
+        try:
+            audit_log.append(locate(self.policy).audit_log, line, Deadline(AUDIT_SECONDS))
+        except (OSError, GitwardError) as exc:
+            LOG.error("job %s: %s: %s", record.id, AUDIT_FAILED, str(exc).splitlines()[0])
+            # A job that already failed keeps its reason (the log's trouble is in ours).
+            return {**result, "state": "error", "error": result.get("error") or AUDIT_FAILED}
         return result
 
     def _report_url(self, job_id: str) -> str | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from gitward.config import Located
+from gitward.config import Located, roundtrip
 from gitward.config.signer_table import LOGIN
 from gitward.errors import SignerEditError
 from gitward.forges.userkeys import ForgeGpgKey, ForgeSshKey
@@ -43,20 +43,30 @@ def read_forge(
 
 
 def plan_import(located: Located, wanted: Wanted, keys: Sorted, now: datetime) -> Change:
-    """What importing `keys` into `wanted.signer_id` would change (nothing is written)."""
+    """What importing `keys` into `wanted.signer_id` would change (nothing is written).
+    Raises SignerEditError for an id that cannot name a signer file: before any plan is
+    shown, not when it is applied."""
+    roundtrip.signer_file(located.signers_dir, wanted.signer_id)
     return plan.for_import(State.load(located.signers_dir, now), wanted, keys, now)
 
 
 def apply_import(
-    located: Located, wanted: Wanted, keys: Sorted, shown: Change, now: datetime
+    located: Located,
+    wanted: Wanted,
+    keys: Sorted,
+    shown: Change,
+    now: datetime,
+    actor: str | None = None,
 ) -> batch.Applied:
-    """Make the change `plan_import` showed; refused if the signers changed meanwhile."""
+    """Make the change `plan_import` showed; refused if the signers changed meanwhile.
+    `actor`: who the audit record names (default: the CLI's user)."""
     return batch.apply(
         located,
         lambda state: [plan.for_import(state, wanted, keys, now)],
         [shown],
         event="signers.import",
         now=now,
+        actor=actor,
     )
 
 
