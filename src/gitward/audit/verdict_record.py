@@ -61,6 +61,8 @@ def verdict_record(
         "state": state,
         "commits_checked": result.get("commits_checked"),
         "policy_version": result.get("policy_version"),
+        # The policy repository's commit that judged (`install --config-repo`); else null.
+        "policy_commit": result.get("policy_commit"),
         "violations_total": result.get("violations_total", len(violations)),
         "violations": [
             {k: v.get(k) for k in ("rule_id", "mode", "ref", "oid")}
