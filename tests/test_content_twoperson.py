@@ -12,15 +12,18 @@ from hypothesis import strategies as st
 from gitward.errors import GitError
 from gitward.model import Commit, Person, Push, Pusher, RefFacts, RefUpdate, SigKind
 from gitward.model import SignatureCheck as Sig
-from gitward.policy.content.twoperson import (
-    Change,
-    ProtectedPaths,
-    bringers,
-    changes,
-    check,
-)
+from gitward.policy.content.twoperson import Change, bringers, changes, check
 from gitward.policy.context import RuleContext
-from gitward.policy.spec import KeyValidity, OpenPGPKey, Policy, Rule, Signer, Signers, SSHKey
+from gitward.policy.spec import (
+    KeyValidity,
+    OpenPGPKey,
+    Policy,
+    ProtectedPaths,
+    Rule,
+    Signer,
+    Signers,
+    SSHKey,
+)
 
 RECEIVED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 OLD = "0123456789" * 4  # main before the push

@@ -215,6 +215,9 @@ class RefFacts(NamedTuple):
     symref_target: str | None = None
     # The pushed tip's tree, every file by path, when a content check asked for it.
     tip_files: Mapping[str, TipFile] | None = None
+    # Paths whose content differs between the old and the new tip (deleted ones included),
+    # when a content check asked for them; None too for a creation (no old tip).
+    changed_paths: frozenset[str] | None = None
 
     @property
     def kind(self) -> RefKind:
@@ -260,6 +263,9 @@ class Push(NamedTuple):
     changes: Mapping[str, tuple[FileChange, ...]] = MappingProxyType({})
     blobs: Mapping[str, Blob] = MappingProxyType({})
     documents: Mapping[str, Documents] = MappingProxyType({})  # blob id -> its YAML
+    # Commit id -> every path it changes against its first parent (deleted ones and a merge's
+    # whole change included), for the content checks that ask (`Needs.paths_changed`).
+    paths_changed: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
     def option(self, key: str) -> str | None:
         """Value of the last `-o key=value` push option, or None."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -65,6 +65,29 @@ def _raw_change(raw: bytes, path: bytes) -> tuple[str, str, str, bool] | None:
         return None
     added = b"A" in fields[-1]
     return path.decode("utf-8", "surrogateescape"), oid, mode, added
+
+
+def _diff_entries(out: bytes, commits: Mapping[str, object]) -> Iterator[tuple[str, bytes, bytes]]:
+    """`(commit, raw entry, path)` of each entry `diff-tree --stdin -r -z --raw` printed for
+    `commits`; `GitError` on a line that fits neither (a header names a commit not asked)."""
+    current: str | None = None
+    tokens = out.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        if not token:
+            continue
+        if not token.startswith(b":"):
+            # The commit, then its parents when given on the line (`--stdin`).
+            current = token.decode("ascii", "replace").strip().partition(" ")[0]
+            if current not in commits:
+                raise GitError(f"git diff-tree printed an odd line: {token[:100]!r}")
+            continue
+        if current is None or i >= len(tokens):
+            raise GitError(f"git diff-tree printed an odd line: {token[:100]!r}")
+        yield current, token, tokens[i]
+        i += 1
 
 
 class RefListing(NamedTuple):
@@ -394,26 +417,38 @@ class Repo:
         args = ["diff-tree", "--stdin", "-r", "-z", "-c", "--root", "--no-renames"]
         data = "".join(f"{c}\n" for c in commits).encode()
         out = self._run(args, deadline, input=data).stdout
-        current: list[tuple[str, str, str, bool]] | None = None
-        tokens = out.split(b"\0")
-        i = 0
-        while i < len(tokens):
-            token = tokens[i]
-            i += 1
-            if not token:
-                continue
-            if not token.startswith(b":"):
-                current = found.get(token.decode("ascii", "replace").strip())
-                if current is None:
-                    raise GitError(f"git diff-tree printed an odd line: {token[:100]!r}")
-                continue
-            if current is None or i >= len(tokens):
-                raise GitError(f"git diff-tree printed an odd line: {token[:100]!r}")
-            change = _raw_change(token, tokens[i])
-            i += 1
+        for commit, raw, path in _diff_entries(out, found):
+            change = _raw_change(raw, path)
             if change is not None:
-                current.append(change)
+                found[commit].append(change)
         return found
+
+    def first_parent_paths(
+        self, commits: Mapping[str, str | None], deadline: Deadline | None = None
+    ) -> dict[str, list[str]]:
+        """For each commit of `commits` (commit -> its first parent, None for a root commit),
+        every path it adds, changes or deletes against that parent (a root commit: every
+        file). A merge's whole change to its first parent counts, unlike `diff_tree`'s."""
+        found: dict[str, list[str]] = {c: [] for c in commits}
+        if not commits:
+            return found
+        # `<commit> <parent>` compares the commit with that parent alone (git-diff-tree(1),
+        # --stdin), in any git version (--diff-merges=first-parent needs git 2.31).
+        lines = "".join(f"{c} {p}\n" if p else f"{c}\n" for c, p in commits.items())
+        args = ["diff-tree", "--stdin", "-r", "-z", "--root", "--no-renames"]
+        out = self._run(args, deadline, input=lines.encode()).stdout
+        for commit, _, path in _diff_entries(out, found):
+            found[commit].append(path.decode("utf-8", "surrogateescape"))
+        return found
+
+    def changed_paths(self, old: str, new: str, deadline: Deadline | None = None) -> list[str]:
+        """Every path whose content differs between the trees of `old` and `new` (commits or
+        tags of commits), deleted ones included."""
+        if old.startswith("-") or new.startswith("-"):
+            raise GitError(f"not a commit: {old!r} or {new!r}")
+        args = ["diff-tree", "-r", "-z", "--no-renames", "--name-only", old, new]
+        out = self._run(args, deadline).stdout
+        return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
     def ls_tree(
         self, tree_ish: str, deadline: Deadline | None = None

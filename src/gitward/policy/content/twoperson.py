@@ -12,9 +12,17 @@ the rule's ref, the commits that bring the change must:
   pass; one stolen key (every commit signed by it is one signer) or one careless reviewer
   cannot change a protected path alone.
 
-Which commits bring a change (`bringers`): those in the push that change the path themselves
-(facts: each commit's diff against its first parent), and every merge commit in the push through
-which one of them arrives from a side branch (reachable from a later parent, not the first).
+Which changes (`run`): the protected paths (also selected by the rule's `paths`) that a commit
+the rule checks changes against its first parent (added, changed or deleted; for a merge, all
+it brings to its first parent, so a merge that quietly takes an older version is a change
+too), and that the update changes between the ref's old and new tip. The second condition
+spares a sync merge ("merge main into my branch") that repeats a change the ref already has;
+the first keeps the exclusion semantics of every content check: content the ref gets from
+history a ref the rule protects already holds is not judged again.
+
+Which commits bring a change (`bringers`): those in the push that change the path themselves,
+and every merge commit in the push through which one of them arrives from a side branch
+(reachable from a later parent, not the first).
 """
 
 from __future__ import annotations
@@ -26,26 +34,37 @@ from typing import NamedTuple
 
 from gitward.errors import GitError
 from gitward.model import Commit, Violation
-from gitward.policy import hints, signatures
+from gitward.policy import hints, pathglobs, signatures
+from gitward.policy.content.scope import ContentCheck, Needs, Scope
 from gitward.policy.context import RuleContext
-from gitward.policy.globs import ref_matches
 from gitward.policy.keys import validity_problem
 from gitward.policy.sigfaults import Finding
-from gitward.policy.spec import OpenPGPKey, SignatureRule, Signer, Signers
+from gitward.policy.spec import OpenPGPKey, ProtectedPaths, SignatureRule, Signer, Signers
 
 SHOWN = 3  # paths or signers named in one message
+SPEND_EVERY = 256  # commits between two looks at the time budget
 
 
-class ProtectedPaths(NamedTuple):
-    paths: tuple[str, ...]  # globs
-    signers: tuple[str, ...]  # signer ids and `group:<name>`; empty: nobody (fail closed)
-    min_signers: int = 1
+def needs(settings: ProtectedPaths) -> Needs:
+    return Needs(paths_changed=True)
 
-    def protects(self, path: str) -> bool:
-        return any(
-            ref_matches(g, path) or (g.startswith("**/") and ref_matches(g[3:], path))
-            for g in self.paths
-        )
+
+def run(scope: Scope, settings: ProtectedPaths) -> Iterator[Violation]:
+    """The update's changes of protected paths (module docstring), judged by `check`."""
+    pushed = {c.oid: c for c in reversed(scope.ctx.commits())}  # the facts list newest first
+    kept = scope.update_paths()
+    touched: dict[str, list[str]] = {}  # path -> the commits that change it
+    for n, oid in enumerate(pushed):
+        if n % SPEND_EVERY == 0:
+            scope.spend("checking protected paths")
+        for path in scope.paths_changed(oid):
+            if (kept is None or path in kept) and pathglobs.select(scope.content.paths, path):
+                touched.setdefault(path, []).append(oid)
+    yield from check(scope.ctx, settings, changes(settings, pushed, touched))
+
+
+def protects(rule: ProtectedPaths, path: str) -> bool:
+    return pathglobs.select(rule.paths, path)
 
 
 class Change(NamedTuple):
@@ -101,9 +120,13 @@ def changes(
     the update changes between the ref's old and new tip), grouped by the commits that bring
     them."""
     grouped: dict[tuple[str, ...], list[str]] = {}
+    brought: dict[frozenset[str], tuple[str, ...]] = {}  # most paths share their commits
     for path in sorted(touched):
-        if rule.protects(path):
-            grouped.setdefault(bringers(commits, frozenset(touched[path])), []).append(path)
+        if protects(rule, path):
+            touching = frozenset(touched[path])
+            if touching not in brought:
+                brought[touching] = bringers(commits, touching)
+            grouped.setdefault(brought[touching], []).append(path)
     return tuple(Change(tuple(paths), oids) for oids, paths in grouped.items())
 
 
@@ -205,3 +228,6 @@ def _can_sign(signer: Signer, at: datetime) -> bool:
 
 def _cert_usable(key: OpenPGPKey, at: datetime) -> bool:
     return not key.cert_revoked and (key.expires_at is None or at < key.expires_at)
+
+
+CHECK = ContentCheck(needs, run)
