@@ -77,9 +77,12 @@ def _check_pusher_groups(doc: object, out: Problems) -> None:
 
 def signer_references(doc: object) -> list[tuple[KeyPath, str]]:
     """Every (key path, entry) naming a signer or `group:<name>` in signature rules (the
-    forge's signer of `forge_merges` included)."""
+    forge's signer of `forge_merges` included) and in protected paths."""
     refs = []
     for i, rule in _rules(doc):
+        content, path = rule.get("content"), ("rules", i, "content")
+        protected = content.get("protected_paths") if isinstance(content, dict) else None
+        refs += _strings(protected, "signers", (*path, "protected_paths"))
         sigs, path = rule.get("signatures"), ("rules", i, "signatures")
         refs += _strings(sigs, "signers", path)
         forge = sigs.get("forge_merges") if isinstance(sigs, dict) else None
@@ -107,6 +110,8 @@ def _content(value: dict[str, Any]) -> spec.ContentRule:
         parts["secrets"] = spec.SecretsCheck(**value["secrets"])
     if "files" in value:
         parts["files"] = spec.FilesCheck(**value["files"])
+    if "protected_paths" in value:
+        parts["protected_paths"] = spec.ProtectedPaths(**value["protected_paths"])
     return spec.ContentRule(**parts)
 
 
