@@ -51,7 +51,7 @@ def needs(settings: ProtectedPaths) -> Needs:
 
 def run(scope: Scope, settings: ProtectedPaths) -> Iterator[Violation]:
     """The update's changes of protected paths (module docstring), judged by `check`."""
-    pushed = {c.oid: c for c in reversed(scope.ctx.commits())}  # the facts list newest first
+    pushed = _parents_first(scope.ctx.commits())
     kept = scope.update_paths()
     touched: dict[str, list[str]] = {}  # path -> the commits that change it
     for n, oid in enumerate(pushed):
@@ -61,6 +61,24 @@ def run(scope: Scope, settings: ProtectedPaths) -> Iterator[Violation]:
             if (kept is None or path in kept) and pathglobs.select(scope.content.paths, path):
                 touched.setdefault(path, []).append(oid)
     yield from check(scope.ctx, settings, changes(settings, pushed, touched))
+
+
+def _parents_first(commits: Sequence[Commit]) -> dict[str, Commit]:
+    """`commits` each after its parents among them: git lists them by date, which a clock
+    can get wrong, and the report names the first signer's commit and the last bringer."""
+    by_id = {c.oid: c for c in commits}
+    out: dict[str, Commit] = {}
+    for start in reversed(commits):
+        stack = [start.oid]
+        while stack:
+            oid = stack[-1]
+            todo = [p for p in by_id[oid].parents if p in by_id and p not in out]
+            if oid in out or not todo:
+                out.setdefault(oid, by_id[oid])
+                stack.pop()
+            else:
+                stack.extend(todo)
+    return out
 
 
 def protects(rule: ProtectedPaths, path: str) -> bool:
@@ -181,10 +199,11 @@ def _short(
     who = ", ".join(rule.signers) or "nobody"
     missing = rule.min_signers - len(counted)
     have = ", ".join(f"{signer} ({oid[:10]})" for signer, oid in counted.items())
+    # Who signed and how many more come first: the report cuts a long message at its end.
+    signers = "signer" if missing == 1 else "signers"
     what = (
-        f"{_paths(change.paths)} needs signatures of {rule.min_signers} distinct allowed "
-        f"signers ({who}) on the commits that bring it; "
-        f"{'it has ' + have if have else 'it has none'}: {missing} more needed"
+        f"{_paths(change.paths)}: signed by {have + ' only' if have else 'no allowed signer'}; "
+        f"needs {missing} more distinct allowed {signers} ({rule.min_signers} of {who})"
     )
     others = _able(ctx.signers, rule.signers, ctx.push.received_at, counted.keys())
     last = change.commits[-1] if change.commits else None
