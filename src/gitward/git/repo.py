@@ -67,9 +67,12 @@ def _raw_change(raw: bytes, path: bytes) -> tuple[str, str, str, bool] | None:
     return path.decode("utf-8", "surrogateescape"), oid, mode, added
 
 
-def _diff_entries(out: bytes, commits: Mapping[str, object]) -> Iterator[tuple[str, bytes, bytes]]:
+def _diff_entries(
+    out: bytes, commits: Mapping[str, object], headers: set[str] | None = None
+) -> Iterator[tuple[str, bytes, bytes]]:
     """`(commit, raw entry, path)` of each entry `diff-tree --stdin -r -z --raw` printed for
-    `commits`; `GitError` on a line that fits neither (a header names a commit not asked)."""
+    `commits`, adding each commit it names to `headers`; `GitError` on a line that fits
+    neither (a header names a commit not asked)."""
     current: str | None = None
     tokens = out.split(b"\0")
     i = 0
@@ -83,6 +86,8 @@ def _diff_entries(out: bytes, commits: Mapping[str, object]) -> Iterator[tuple[s
             current = token.decode("ascii", "replace").strip().partition(" ")[0]
             if current not in commits:
                 raise GitError(f"git diff-tree printed an odd line: {token[:100]!r}")
+            if headers is not None:
+                headers.add(current)
             continue
         if current is None or i >= len(tokens):
             raise GitError(f"git diff-tree printed an odd line: {token[:100]!r}")
@@ -435,10 +440,16 @@ class Repo:
         # `<commit> <parent>` compares the commit with that parent alone (git-diff-tree(1),
         # --stdin), in any git version (--diff-merges=first-parent needs git 2.31).
         lines = "".join(f"{c} {p}\n" if p else f"{c}\n" for c, p in commits.items())
-        args = ["diff-tree", "--stdin", "-r", "-z", "--root", "--no-renames"]
+        # --always: a header for every commit, even one that changes nothing, so a commit git
+        # could not read (which it skips in silence) is told from one without changes.
+        args = ["diff-tree", "--stdin", "-r", "-z", "--root", "--no-renames", "--always"]
         out = self._run(args, deadline, input=lines.encode()).stdout
-        for commit, _, path in _diff_entries(out, found):
+        headers: set[str] = set()
+        for commit, _, path in _diff_entries(out, found, headers):
             found[commit].append(path.decode("utf-8", "surrogateescape"))
+        missing = [c for c in commits if c not in headers]
+        if missing:
+            raise GitError(f"git diff-tree could not read commit {missing[0]}")
         return found
 
     def changed_paths(self, old: str, new: str, deadline: Deadline | None = None) -> list[str]:
