@@ -25,7 +25,14 @@ rules:
     signatures: {signers: [alice], forge_merges: {}}
     messages: {must_match: 'x'}
     protection: {allowed_pushers: [bob]}
-    content: {secrets: {}, files: {}}
+    content: {secrets: {}, files: {}, protected_paths: {paths: [x/], signers: [alice]}}
+policy_repository_rules:
+  - id: p
+    refs: [refs/heads/main]
+    signatures: {signers: [alice], forge_merges: {}}
+    messages: {must_match: 'x'}
+    protection: {allowed_pushers: [bob]}
+    content: {secrets: {}, files: {}, protected_paths: {paths: [x/], signers: [alice]}}
 """
 
 
@@ -42,8 +49,8 @@ def _defaults(node: object, path: tuple[str, ...] = ()) -> list[tuple[tuple[str,
 
 
 def _loaded_value(loaded: Any, path: tuple[str, ...]) -> Any:
-    """The loaded value at a schema path: rules[] is the one rule, settings are absolute, and
-    a list (loaded as a tuple) as JSON has it."""
+    """The loaded value at a schema path: rules[] (policy_repository_rules[]) is the one rule,
+    settings are absolute, and a list (loaded as a tuple) as JSON has it."""
     value: Any = loaded.policy
     for key in path:
         value = value[0] if key == "[]" else getattr(value, key)

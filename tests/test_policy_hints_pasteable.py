@@ -67,7 +67,7 @@ PROGRAMS = {"git", "gitward", "gpg", "date"}
 GIT_SUBCOMMANDS = {"commit", "rebase", "tag", "pull", "config", "push"}
 # Every check the engine has; `test_the_table_knows_every_check_in_the_source` keeps it true.
 ALL_CHECKS = {
-    "signature", "tag-signature", "committer-email",
+    "signature", "tag-signature", "committer-email", "distinct-signers",
     "message-pattern", "message-forbidden", "subject-length", "blank-line",
     "conventional-commits", "signed-off-by",
     "force-push", "deletion", "creation", "immutable", "ref-name", "pusher",
@@ -102,7 +102,7 @@ SIGNERS = Signers(
 EVERYTHING = Rule(
     "gate",
     ("refs/heads/main", "refs/heads/new/**", "refs/tags/**"),
-    signatures=SignatureRule(("group:maintainers",)),
+    signatures=SignatureRule(("group:maintainers",), min_distinct_signers=2),
     messages=MessageRule(
         must_match="^JIRA-[0-9]+: ",
         must_not_match="WIP",

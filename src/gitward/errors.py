@@ -8,6 +8,11 @@ one line and exits non-zero.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
 
 class GitwardError(Exception):
     """Base class. `str(err)` is the one line shown to a user; keep it actionable."""
@@ -19,6 +24,16 @@ class ConfigError(GitwardError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(self.problems) if self.problems else "invalid configuration")
+
+
+class PolicyRollback(ConfigError):
+    """The policy repository's ref names a commit that does not descend from the policy commit
+    last used: refused, never a step back to an older (maybe weaker) policy. `audit_log`: where
+    the policy last used writes its audit log (None when unknown)."""
+
+    def __init__(self, problems: list[str], audit_log: Path | None = None) -> None:
+        super().__init__(problems)
+        self.audit_log = audit_log
 
 
 class VerifierUnavailable(GitwardError):

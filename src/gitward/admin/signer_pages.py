@@ -1,5 +1,10 @@
 """The signers pages and their edits. Every edit calls `gitward.signers` (the CLI's code) with
-the version token the page showed and the admin as the audit record's actor."""
+the version token the page showed and the admin as the audit record's actor.
+
+When the policy is read from a git repository (`gitward install --config-repo`), the files the
+page sees are a copy of a commit: an edit becomes a commit signed with the service's key and
+pushed through that repository's hook (`signers.repo_edit`), or, without a service key, is
+refused with the way to do it by hand (`signers.edit.precheck`)."""
 
 from __future__ import annotations
 
@@ -12,10 +17,11 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from gitward import config
 from gitward.admin import paste, roster
 from gitward.admin.site import BP, state, user
-from gitward.errors import ConfigError, SignerEditError
+from gitward.errors import ConfigError, GitError, SignerEditError
 from gitward.signers import add as signers_add
 from gitward.signers import edit as signers_edit
 from gitward.signers import keys as signers_keys
+from gitward.signers import repo_edit
 from gitward.signers.version import SignerChanged
 
 _SPLIT = re.compile(r"[\s,]+")
@@ -27,6 +33,16 @@ def _words(field: str) -> tuple[str, ...]:
 
 def _located() -> config.Located:
     return config.locate(state().policy)
+
+
+def _apply(edit: Callable[[config.Located], object], message: str) -> None:
+    """Run `edit` on the policy in place, or as a signed commit to its repository."""
+    located = _located()
+    src = located.from_repo.pointer if located.from_repo is not None else None
+    if src is None or src.edits is None:
+        edit(located)  # in a repository without a service key: refused with the hint
+        return
+    repo_edit.commit_edit(src, edit, actor=user() or "admin-page", message=message)
 
 
 def _list_page(error: str = "", status: int = 200) -> tuple[str, int]:
@@ -84,13 +100,14 @@ def add_signer() -> Response | tuple[str, int]:
             gpg_keys=tuple(gpg),
             ssh_keys=tuple(ssh),
         )
-        signers_add.add(
-            _located(),
-            new,
-            allow_email_mismatch=request.form.get("allow_email_mismatch") == "on",
-            actor=user(),
+        mismatch = request.form.get("allow_email_mismatch") == "on"
+        _apply(
+            lambda located: signers_add.add(
+                located, new, allow_email_mismatch=mismatch, actor=user()
+            ),
+            f"Add signer {signer_id}",
         )
-    except (SignerEditError, ConfigError) as exc:
+    except (SignerEditError, ConfigError, GitError) as exc:
         return _list_page(str(exc), 422)
     flash(f"Added signer {signer_id}.")
     return redirect(url_for("admin.signer", signer_id=signer_id))  # type: ignore[return-value]
@@ -99,11 +116,12 @@ def add_signer() -> Response | tuple[str, int]:
 def _edit(
     signer_id: str, done: str, action: Callable[[config.Located, str], object]
 ) -> Response | tuple[str, int]:
+    seen = request.form.get("version", "")
     try:
-        action(_located(), request.form.get("version", ""))
+        _apply(lambda located: action(located, seen), f"{done.rstrip('.')} ({signer_id})")
     except SignerChanged as exc:
         return _signer_page(signer_id, str(exc), 409)
-    except (SignerEditError, ConfigError) as exc:
+    except (SignerEditError, ConfigError, GitError) as exc:
         return _signer_page(signer_id, str(exc), 422)
     flash(done)
     return redirect(url_for("admin.signer", signer_id=signer_id))  # type: ignore[return-value]
@@ -151,13 +169,17 @@ def groups(signer_id: str) -> Response | tuple[str, int]:
 
 @BP.post("/signers/<signer_id>/remove")
 def remove(signer_id: str) -> Response | tuple[str, int]:
+    seen = request.form.get("version", "")
     try:
-        signers_edit.remove(
-            _located(), signer_id, expected_version=request.form.get("version", ""), actor=user()
+        _apply(
+            lambda located: signers_edit.remove(
+                located, signer_id, expected_version=seen, actor=user()
+            ),
+            f"Remove signer {signer_id}",
         )
     except SignerChanged as exc:
         return _signer_page(signer_id, str(exc), 409)
-    except (SignerEditError, ConfigError) as exc:
+    except (SignerEditError, ConfigError, GitError) as exc:
         return _signer_page(signer_id, str(exc), 422)
     flash(f"Removed signer {signer_id}.")
     return redirect(url_for("admin.signers"))  # type: ignore[return-value]

@@ -36,6 +36,7 @@ def audit_record(
     verdict: Verdict | None,
     duration_ms: int,
     error: str | None = None,
+    policy_commit: str | None = None,
 ) -> dict[str, object]:
     """The audit log line for one decision ("accepted", "refused" or "error").
 
@@ -43,7 +44,8 @@ def audit_record(
     is unambiguous), the same in every field; other strings stay raw (the audit writer escapes
     them). Bounded: messages and reasons are cut, at most `AUDIT_VIOLATIONS` violations
     (blocking, then bypassed, then warnings) and `AUDIT_BYPASSES` bypasses are listed, and
-    `violations_total` / `violation_counts` / `bypasses_total` count them all."""
+    `violations_total` / `violation_counts` / `bypasses_total` count them all.
+    `policy_commit`: the commit the policy was read from, when it lives in a git repository."""
     pusher = origin.pusher if origin is not None else None
     violations = () if verdict is None else verdict.violations
     bypasses = () if verdict is None else verdict.bypasses
@@ -86,6 +88,7 @@ def audit_record(
             }
             for b in bypasses[:AUDIT_BYPASSES]
         ],
+        "policy_commit": policy_commit,
         "duration_ms": duration_ms,
     }
     if error is not None:

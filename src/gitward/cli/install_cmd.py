@@ -12,6 +12,11 @@ an existing `hooks/pre-receive` that is not ours makes install fail unless `--fo
 moves it aside to `pre-receive.gitward-saved` (restored by uninstall). gitward does not chain
 hooks; to run several, use a runner like Gitea's `pre-receive.d`.
 
+`--config-repo PATH --ref main` makes the policy come from a git repository: it checks that the
+policy at that ref loads, writes `policy-repo.yaml` into the `--config` directory (default
+/etc/gitward; `gitward.config.policyrepo.setup`), bakes that directory into the shim, and installs
+the shim into the policy repository too, whose own pushes the hook then judges.
+
 Install also sets `receive.advertisePushOptions=true` in the repository, so that
 `git push -o gitward.reason=...` (bypass) is accepted; uninstall leaves that setting alone.
 
@@ -121,6 +126,15 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     )
     if name == "install":
         parser.add_argument("--config", help="policy file or directory to bake into the shim")
+        parser.add_argument(
+            "--config-repo",
+            metavar="PATH",
+            help="read the policy from this bare repository on the server (guarded by the same "
+            "hook): writes policy-repo.yaml into the --config directory",
+        )
+        parser.add_argument(
+            "--ref", default="main", help="the policy repository's ref (default: main)"
+        )
         parser.add_argument("--gitward", metavar="PATH", help="gitward executable to run")
         parser.add_argument(
             "--force", action="store_true", help="move a foreign hooks/pre-receive aside"
@@ -145,7 +159,7 @@ def targets(args: argparse.Namespace) -> list[tuple[Path, Path]]:
             raise GitwardError(f"{root}: not a directory")
         repos = sorted(p for p in root.glob("*/*.git") if p.is_dir())
         pairs += [(r, r / "hooks" / "pre-receive.d" / "gitward") for r in repos]
-    if not pairs and not args.template:
+    if not pairs and not args.template and not getattr(args, "config_repo", None):
         raise GitwardError("name at least one repository (REPO.git), --gitea ROOT or --template")
     return pairs
 
@@ -174,6 +188,9 @@ def run(args: argparse.Namespace) -> int:
     text = ""
     if args.command == "install":
         config = args.config or os.environ.get("GITWARD_CONFIG")
+        if args.config_repo:
+            config, repository = config_repo(args, config)
+            pairs = _with_policy_repository(pairs, repository, args)
         text = render_shim(
             args.gitward or gitward_command(), str(Path(config).absolute()) if config else None
         )
@@ -197,6 +214,36 @@ def run(args: argparse.Namespace) -> int:
         finally:
             repo.close()
     return 1 if trouble else 0
+
+
+def config_repo(args: argparse.Namespace, config: str | None) -> tuple[str, Path]:
+    """Point the config directory (`config`, else /etc/gitward) at `--config-repo`; the
+    directory for the shim and the policy repository. Raises GitwardError (nothing written)
+    when the repository or the policy at its ref is not usable."""
+    from gitward.config import POINTER  # noqa: PLC0415
+    from gitward.config.policyrepo.setup import set_up  # noqa: PLC0415
+
+    directory = Path(config or "/etc/gitward").absolute()
+    if directory.name == POINTER:
+        directory = directory.parent
+    elif directory.exists() and not directory.is_dir():
+        raise GitwardError(f"{directory}: with --config-repo, --config names a directory")
+    directory.mkdir(parents=True, exist_ok=True)
+    src, loaded, written = set_up(directory, args.config_repo, args.ref)
+    state = "written" if written else "unchanged"
+    line = f"{src.file}: {state} (policy: {src.repository} {src.ref} at {loaded.policy_commit})"
+    _report(args, line, state)
+    return str(directory), src.repository
+
+
+def _with_policy_repository(
+    pairs: list[tuple[Path, Path]], repository: Path, args: argparse.Namespace
+) -> list[tuple[Path, Path]]:
+    """`pairs` plus the policy repository itself: its own hook guards the policy."""
+    if any(r.resolve() == repository.resolve() for r, _ in pairs):
+        return pairs
+    hook = ("pre-receive.d", "gitward") if args.gitea else ("pre-receive",)
+    return [*pairs, (repository, repository.joinpath("hooks", *hook))]
 
 
 def _report(args: argparse.Namespace, line: str, state: str) -> None:

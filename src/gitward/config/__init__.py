@@ -19,10 +19,14 @@ from gitward.errors import ConfigError
 from gitward.policy import spec
 
 if TYPE_CHECKING:
+    from gitward.config.policyrepo.locate import PolicyCommit
     from gitward.signing.openpgp import Keyring
 
 DEFAULT_PATH = Path("/etc/gitward/policy.yaml")
 ENV_VAR = "GITWARD_CONFIG"
+# In the config directory instead of policy.yaml: the policy lives in a git repository
+# (`gitward.config.policyrepo`).
+POINTER = "policy-repo.yaml"
 
 
 class LoadedConfig(NamedTuple):
@@ -34,6 +38,8 @@ class LoadedConfig(NamedTuple):
     audit_log: Path
     # Problems that do not make the config unsafe (e.g. a signer's key has expired).
     warnings: tuple[str, ...] = ()
+    # The commit the policy was read from, when it lives in a git repository.
+    policy_commit: str | None = None
 
 
 class Located(NamedTuple):
@@ -47,6 +53,8 @@ class Located(NamedTuple):
     source: yamlpos.Document
     document: dict[str, Any] | None  # the validated policy, None if it has problems
     problems: tuple[str, ...]
+    # Set when the policy was read from a git repository (`policy-repo.yaml`).
+    from_repo: PolicyCommit | None = None
 
 
 def policy_path(path: str | Path | None = None) -> Path:
@@ -66,9 +74,22 @@ def real_directory(file: Path) -> Path:
 
 def locate(path: str | Path | None = None) -> Located:
     """Read and validate the policy file. Raises ConfigError only if it cannot be read or
-    parsed; validation problems are returned (signer edits must work on a policy that refers
-    to a signer not yet added)."""
+    parsed (or, from a repository, is refused: `PolicyRollback`); validation problems are
+    returned (signer edits must work on a policy that refers to a signer not yet added).
+
+    A `policy-repo.yaml` beside the policy file (or named instead of it) means the policy
+    comes from a git repository (`gitward.config.policyrepo`)."""
     file = policy_path(path)
+    pointer = file if file.name == POINTER else file.with_name(POINTER)
+    if pointer.is_file():
+        from gitward.config.policyrepo import locate as repo_source  # noqa: PLC0415
+
+        return repo_source.locate(pointer, file)
+    return locate_file(file)
+
+
+def locate_file(file: Path) -> Located:
+    """`locate` for the policy file `file` itself."""
     try:
         doc = yamlpos.parse(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -129,6 +150,10 @@ def load_located(located: Located, now: datetime | None = None) -> LoadedConfig:
         keyring = Keyring.from_loaded(result.certs)
     except ValueError as exc:  # each cert parsed alone already; fail closed regardless
         raise ConfigError([f"{located.signers_dir}/keys: {exc}"]) from None
+    if located.from_repo is not None:  # loaded whole: the policy commit is now the one used
+        from gitward.config.policyrepo import locate as repo_source  # noqa: PLC0415
+
+        repo_source.remember(located.from_repo)
     return LoadedConfig(
         policy=policy_file.build(doc, str(located.path), located.settings, content),
         signers=result.signers,
@@ -137,11 +162,13 @@ def load_located(located: Located, now: datetime | None = None) -> LoadedConfig:
         directory=real_directory(located.path),
         audit_log=located.audit_log,
         warnings=tuple(result.warnings),
+        policy_commit=None if located.from_repo is None else located.from_repo.commit,
     )
 
 
 def reference_problems(located: Located, signers: spec.Signers) -> list[str]:
-    """Signer ids and groups named by signature rules must exist (fail closed on typos).
+    """Signer ids and groups named by signature rules must exist (fail closed on typos), and
+    a rule's `min_distinct_signers` must not exceed the signers it allows (nobody could push).
 
     Read from the raw document, so they are reported even when other keys are broken."""
     refs = policy_file.signer_references(located.source.value)
@@ -162,6 +189,11 @@ def reference_problems(located: Located, signers: spec.Signers) -> list[str]:
             out.append(
                 (key_path, f"expected a signer id (a file in {located.signers_dir}), got {entry!r}")
             )
+    for key_path, needed, entries in policy_file.distinct_signer_needs(located.source.value):
+        allowed = sorted(signers.members(entries) & ids)
+        if len(allowed) < needed:  # no push could ever be signed by enough people
+            what = f"expected at most {len(allowed)}, the signers allowed"
+            out.append((key_path, f"{what} ({', '.join(allowed) or 'nobody'}), got {needed}"))
     if not out:
         return []
     return [located.source.problem(located.path, p, m) for p, m in out]

@@ -1,8 +1,8 @@
 """Validation of a policy document into `gitward.policy.spec` values.
 
 The table (`policy_table.POLICY`) checks each value; the cross-checks here check what a table
-cannot: unique rule ids and defined pusher groups (signer references need the signer files,
-see `gitward.config.reference_problems`).
+cannot: unique rule ids (across `rules` and `policy_repository_rules`) and defined pusher
+groups (signer references need the signer files, see `gitward.config.reference_problems`).
 """
 
 from __future__ import annotations
@@ -27,13 +27,18 @@ def validate(value: object) -> tuple[dict[str, Any] | None, Problems]:
     return (None if problems else checked), problems  # type: ignore[return-value]
 
 
-def _rules(doc: object) -> list[tuple[int, dict[Any, Any]]]:
-    rules = doc.get("rules") if isinstance(doc, dict) else None
-    return (
-        [(i, r) for i, r in enumerate(rules) if isinstance(r, dict)]
-        if isinstance(rules, list)
-        else []
-    )
+# The lists of rules: `rules`, and those for the repository the policy is read from.
+RULE_LISTS = ("rules", "policy_repository_rules")
+
+
+def _rules(doc: object) -> list[tuple[KeyPath, dict[Any, Any]]]:
+    """(key path, rule) of every rule in either list, as far as the document is well formed."""
+    out: list[tuple[KeyPath, dict[Any, Any]]] = []
+    for key in RULE_LISTS:
+        rules = doc.get(key) if isinstance(doc, dict) else None
+        if isinstance(rules, list):
+            out += [((key, i), r) for i, r in enumerate(rules) if isinstance(r, dict)]
+    return out
 
 
 def _strings(container: object, key: str, path: KeyPath) -> list[tuple[KeyPath, str]]:
@@ -45,28 +50,28 @@ def _strings(container: object, key: str, path: KeyPath) -> list[tuple[KeyPath, 
 
 
 def _check_rule_ids(doc: object, out: Problems) -> None:
-    seen: dict[str, int] = {}
-    for i, rule in _rules(doc):
+    seen: dict[str, KeyPath] = {}
+    for path, rule in _rules(doc):
         rule_id = rule.get("id")
         if not isinstance(rule_id, str):
             continue
         if rule_id in seen:
             out.append(
                 (
-                    ("rules", i, "id"),
+                    (*path, "id"),
                     f"expected a unique rule id, {rule_id!r} is "
-                    f"already used by rules[{seen[rule_id]}]",
+                    f"already used by {seen[rule_id][0]}[{seen[rule_id][1]}]",
                 )
             )
-        seen.setdefault(rule_id, i)
+        seen.setdefault(rule_id, path)
 
 
 def _check_pusher_groups(doc: object, out: Problems) -> None:
     groups = doc.get("pusher_groups") if isinstance(doc, dict) else None
     defined = set(groups) if isinstance(groups, dict) else set()
-    for i, rule in _rules(doc):
-        entries = _strings(rule, "bypass", ("rules", i))
-        entries += _strings(rule.get("protection"), "allowed_pushers", ("rules", i, "protection"))
+    for at, rule in _rules(doc):
+        entries = _strings(rule, "bypass", at)
+        entries += _strings(rule.get("protection"), "allowed_pushers", (*at, "protection"))
         for path, entry in entries:
             name = entry.removeprefix("group:")
             if entry.startswith("group:") and name not in defined:
@@ -79,11 +84,11 @@ def signer_references(doc: object) -> list[tuple[KeyPath, str]]:
     """Every (key path, entry) naming a signer or `group:<name>` in signature rules (the
     forge's signer of `forge_merges` included) and in protected paths."""
     refs = []
-    for i, rule in _rules(doc):
-        content, path = rule.get("content"), ("rules", i, "content")
+    for at, rule in _rules(doc):
+        content = rule.get("content")
         protected = content.get("protected_paths") if isinstance(content, dict) else None
-        refs += _strings(protected, "signers", (*path, "protected_paths"))
-        sigs, path = rule.get("signatures"), ("rules", i, "signatures")
+        refs += _strings(protected, "signers", (*at, "content", "protected_paths"))
+        sigs, path = rule.get("signatures"), (*at, "signatures")
         refs += _strings(sigs, "signers", path)
         forge = sigs.get("forge_merges") if isinstance(sigs, dict) else None
         signer = forge.get("signer") if isinstance(forge, dict) else None
@@ -92,16 +97,63 @@ def signer_references(doc: object) -> list[tuple[KeyPath, str]]:
     return refs
 
 
+def distinct_signer_needs(doc: object) -> list[tuple[KeyPath, int, tuple[str, ...]]]:
+    """(key path, N, signer entries) of every signature rule with `min_distinct_signers: N`
+    above 1, read from the raw document like `signer_references`."""
+    out: list[tuple[KeyPath, int, tuple[str, ...]]] = []
+    for path, rule in _rules(doc):
+        sigs = rule.get("signatures")
+        needed = sigs.get("min_distinct_signers") if isinstance(sigs, dict) else None
+        if isinstance(needed, int) and not isinstance(needed, bool) and needed > 1:
+            entries = tuple(e for _, e in _strings(sigs, "signers", ()))
+            out.append(((*path, "signatures", "min_distinct_signers"), needed, entries))
+    return out
+
+
 def content_files(doc: object) -> list[tuple[KeyPath, str]]:
     """Every (key path, file name) of a secrets allowlist a rule names."""
     found: list[tuple[KeyPath, str]] = []
-    for i, rule in _rules(doc):
+    for at, rule in _rules(doc):
         content = rule.get("content")
         secrets = content.get("secrets") if isinstance(content, dict) else None
         name = secrets.get("allowlist") if isinstance(secrets, dict) else None
         if isinstance(name, str):
-            found.append((("rules", i, "content", "secrets", "allowlist"), name))
+            found.append(((*at, "content", "secrets", "allowlist"), name))
     return found
+
+
+def build(
+    doc: dict[str, Any],
+    source: str,
+    settings: spec.Settings,
+    content_data: spec.ContentData | None = None,
+) -> spec.Policy:
+    """Turn a validated document into a Policy; `settings` carries the resolved paths,
+    `content_data` the files content checks read (`gitward.config.content_data`)."""
+    return spec.Policy(
+        rules=tuple(_rule(r) for r in doc["rules"]),
+        settings=settings,
+        pusher_groups=dict(doc.get("pusher_groups", {})),
+        source=source,
+        policy_repository_rules=tuple(_rule(r) for r in doc.get("policy_repository_rules", ())),
+        content_data=content_data or spec.ContentData(),
+    )
+
+
+def _rule(r: dict[str, Any]) -> spec.Rule:
+    parts: dict[str, Any] = dict(r)
+    if "signatures" in r:
+        sigs = dict(r["signatures"])
+        if "forge_merges" in sigs:
+            sigs["forge_merges"] = spec.ForgeMerges(**sigs["forge_merges"])
+        parts["signatures"] = spec.SignatureRule(**sigs)
+    if "messages" in r:
+        parts["messages"] = spec.MessageRule(**r["messages"])
+    if "protection" in r:
+        parts["protection"] = spec.RefProtection(**r["protection"])
+    if "content" in r:
+        parts["content"] = _content(r["content"])
+    return spec.Rule(**parts)
 
 
 def _content(value: dict[str, Any]) -> spec.ContentRule:
@@ -113,35 +165,3 @@ def _content(value: dict[str, Any]) -> spec.ContentRule:
     if "protected_paths" in value:
         parts["protected_paths"] = spec.ProtectedPaths(**value["protected_paths"])
     return spec.ContentRule(**parts)
-
-
-def build(
-    doc: dict[str, Any],
-    source: str,
-    settings: spec.Settings,
-    content_data: spec.ContentData | None = None,
-) -> spec.Policy:
-    """Turn a validated document into a Policy; `settings` carries the resolved paths,
-    `content_data` the files content checks read (`gitward.config.content_data`)."""
-    rules = []
-    for r in doc["rules"]:
-        parts: dict[str, Any] = dict(r)
-        if "signatures" in r:
-            sigs = dict(r["signatures"])
-            if "forge_merges" in sigs:
-                sigs["forge_merges"] = spec.ForgeMerges(**sigs["forge_merges"])
-            parts["signatures"] = spec.SignatureRule(**sigs)
-        if "messages" in r:
-            parts["messages"] = spec.MessageRule(**r["messages"])
-        if "protection" in r:
-            parts["protection"] = spec.RefProtection(**r["protection"])
-        if "content" in r:
-            parts["content"] = _content(r["content"])
-        rules.append(spec.Rule(**parts))
-    return spec.Policy(
-        rules=tuple(rules),
-        settings=settings,
-        pusher_groups=dict(doc.get("pusher_groups", {})),
-        source=source,
-        content_data=content_data or spec.ContentData(),
-    )

@@ -54,6 +54,13 @@ SIGNATURES = Obj(
             "lightweight tags are refused.",
             default=True,
         ),
+        "min_distinct_signers": Field(
+            Int(1),
+            "How many different allowed signers must have signed the commits one push brings "
+            "to a matching ref (e.g. 2: an author's signed commit and a second signer's signed "
+            "merge commit).",
+            default=1,
+        ),
         "forge_merges": Field(FORGE_MERGES, FORGE_MERGES.doc),
     },
     "Every new commit on matching refs must carry a good signature by an allowed signer.",
@@ -263,6 +270,11 @@ POLICY = Obj(
         ),
         "rules": Field(
             ListOf(RULE), "The rules; every rule matching a ref is evaluated.", required=True
+        ),
+        "policy_repository_rules": Field(
+            ListOf(RULE),
+            "When the policy is read from a git repository (policy-repo.yaml): the rules for "
+            "pushes to that repository, instead of `rules`. Omit: `rules` apply there too.",
         ),
     },
     "gitward policy file.",

@@ -103,4 +103,5 @@ class Attempt:
             verdict=verdict,
             duration_ms=round((time.monotonic() - self.started) * 1000),
             error=error,
+            policy_commit=self.loaded.policy_commit if self.loaded is not None else None,
         )

@@ -27,6 +27,7 @@ from gitward.errors import (
     CheckerUnavailable,
     ConfigError,
     GitError,
+    PolicyRollback,
     VerifierUnavailable,
 )
 from gitward.report import render as report
@@ -41,6 +42,7 @@ LOG_GRACE = 0.5
 
 # What the pusher is told, by exception type (most specific first along the MRO).
 WHAT: dict[type[BaseException], str] = {
+    PolicyRollback: "the gitward policy on the server was moved back to an older commit",
     ConfigError: "the gitward policy on the server cannot be loaded",
     VerifierUnavailable: "a signature verifier is missing on the server",
     CheckerUnavailable: "a content checker is missing on the server",
@@ -71,7 +73,7 @@ def fail(attempt: Attempt, exc: BaseException, err: TextIO) -> None:
             err.flush()
         except Exception:  # noqa: S110  # nowhere left to tell; git still sees exit 1
             pass
-    folder, audit_path = _log_places(attempt)
+    folder, audit_path = _log_places(attempt, exc)
     import traceback  # noqa: PLC0415  # only failures need it (~2.5 ms at start-up)
 
     details = "".join(traceback.format_exception(exc))
@@ -103,12 +105,15 @@ def _append(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _log_places(attempt: Attempt) -> tuple[Path, Path]:
+def _log_places(attempt: Attempt, exc: BaseException) -> tuple[Path, Path]:
     """(folder of the error log, audit log) for a failed run: next to the configured audit
-    log when the policy loaded, or at least its settings parsed; else $GITWARD_LOG_DIR, else
-    the repository's directory (with `FALLBACK_AUDIT` as the audit log)."""
+    log when the policy loaded, or at least its settings parsed, or when a refused step back of
+    the policy repository names the last policy's; else $GITWARD_LOG_DIR, else the
+    repository's directory (with `FALLBACK_AUDIT` as the audit log)."""
     if attempt.loaded is not None:
         return attempt.loaded.audit_log.parent, attempt.loaded.audit_log
+    if isinstance(exc, PolicyRollback) and exc.audit_log is not None:
+        return exc.audit_log.parent, exc.audit_log
     located = attempt.located
     if located is not None and located.settings_ok:
         return located.audit_log.parent, located.audit_log

@@ -33,7 +33,7 @@ from gitward.hook.backstop import BACKSTOP_MARGIN, Rearm, backstop
 from gitward.hook.fail import fail
 from gitward.hook.pusher import push_options
 from gitward.hook.watchdog import arm
-from gitward.model import RefUpdate
+from gitward.model import RefUpdate, Violation
 from gitward.report import render as report
 
 QUARANTINE_VARS = (
@@ -147,6 +147,13 @@ def _run(attempt: Attempt, text: str, err: TextIO, rearm: Rearm) -> int:
     deadline = Deadline(attempt.left())
     origin = attempt.origin = attempt.detect()
     overrides = {k: env[k] for k in QUARANTINE_VARS if k in env}
+    refused: tuple[Violation, ...] = ()
+    if located.from_repo is not None:  # a push to the policy repository: its own rules
+        from gitward.config.policyrepo import incoming  # noqa: PLC0415
+
+        loaded, refused = incoming.for_push(
+            loaded, located.from_repo, attempt.git_dir, attempt.updates, overrides
+        )
     claim = merge_claim(env)  # Gitea pushing a pull request's merge, if it says so
     with Repo(attempt.git_dir, overrides, deadline) as repo:
         before = read_refs_before(repo, attempt.updates, deadline)  # git moves refs after
@@ -164,6 +171,7 @@ def _run(attempt: Attempt, text: str, err: TextIO, rearm: Rearm) -> int:
         merge = gather_merge(repo, push, before, claim, loaded, deadline) if claim else None
     deadline.check("judging the push")
     verdict = evaluate(loaded.policy, loaded.signers, push, merge, deadline)
+    verdict = verdict._replace(violations=(*refused, *verdict.violations))
     seen = {o for ref in push.refs for oids in ref.commits_by_rule.values() for o in oids}
     checked = len(seen | set(merge.commits if merge is not None else ()))
     name = "accepted" if verdict.allowed else "refused"

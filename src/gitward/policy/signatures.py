@@ -3,7 +3,8 @@
 Order of judgement, first failure wins (one violation per object): the verifier found one good
 signature; its key belongs to a registered signer; that signer is allowed for this rule; the key
 is valid when the server received the push; the signer's e-mails include the committer's (or
-tagger's) e-mail, unless the rule turns that off.
+tagger's) e-mail, unless the rule turns that off. Then, with `min_distinct_signers`, the
+accepted signatures of the update's commits must come from that many signers (`quorum`).
 
 A commit the forge made to merge a pull request is judged by `forgemerge` instead, when the
 rule allows forge merges; that pull request's own commits are judged here like new ones.
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitward.model import Person, SigKind, SignatureCheck, Violation
-from gitward.policy import forgemerge, hints
+from gitward.policy import forgemerge, hints, quorum
 from gitward.policy.context import RuleContext
 from gitward.policy.keys import key_problem
 from gitward.policy.sigfaults import KEY_FLAGS, Finding, not_good
@@ -34,11 +35,15 @@ def check(ctx: RuleContext) -> Iterator[Violation]:
         return
     forge = forgemerge.check(ctx, sigrule, judge)
     yield from forge.violations
-    for commit in (*forge.pull_commits, *ctx.commits()):
-        if commit.oid in forge.exempt:
-            continue
+    # A forge's merge commit is exempt from a signature but vouches for nobody (`quorum`).
+    commits = [c for c in (*forge.pull_commits, *ctx.commits()) if c.oid not in forge.exempt]
+    signed_by: list[str] = []  # the signer of each acceptable signature (`quorum`)
+    for commit in commits:
         found = judge(ctx, sigrule, commit.signature, commit.committer, "committer")
-        if found is not None:
+        if found is None:  # accepted, so its key has an owner
+            owner = ctx.signers.owner_of(commit.signature.key_fingerprint or "")
+            signed_by += [owner[0].id] if owner is not None else []
+        else:
             hint = found.hint
             if hint is None:
                 hint = (
@@ -47,6 +52,9 @@ def check(ctx: RuleContext) -> Iterator[Violation]:
                     else hints.resign(ctx.facts, commit, found.advice)
                 )
             yield ctx.violation(found.check, hints.about(commit, found.what), hint, commit.oid)
+    too_few = quorum.check(ctx, sigrule, signed_by, len(commits))
+    if too_few is not None:
+        yield too_few
     if sigrule.tags and not ctx.facts.update.is_delete:
         yield from _check_tag(ctx, sigrule)
 

@@ -39,6 +39,9 @@ class SignatureRule(NamedTuple):
     require_committer_email_match: bool = True
     # Also require annotated tags on matching tag refs to be signed, and refuse lightweight tags.
     tags: bool = True
+    # How many different signers (by id, any of their keys) must have signed the commits one
+    # update brings to the ref: 2 means a second person vouches for every change (`quorum`).
+    min_distinct_signers: int = 1
     # Merges made by the forge (Gitea's Merge button): refused unless this is set.
     forge_merges: ForgeMerges | None = None
 
@@ -203,6 +206,13 @@ class Policy(NamedTuple):
     pusher_groups: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     source: str = "<memory>"  # file path, for messages
     content_data: ContentData = ContentData()
+    # When the policy is read from a git repository: the rules for pushes to that repository,
+    # instead of `rules` (empty: `rules` apply there too). See `for_policy_repository`.
+    policy_repository_rules: tuple[Rule, ...] = ()
+
+    def for_policy_repository(self) -> Policy:
+        """This policy as it judges pushes to the repository it is read from."""
+        return self._replace(rules=self.policy_repository_rules or self.rules)
 
     def rules_for(self, ref: str) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.matches(ref))

@@ -135,7 +135,9 @@ class Judge:
             if job.kind == "pull_request"
             else list(verdict.violations)
         )
-        return result_of(verdict, found, checked, version), target, found
+        result = result_of(verdict, found, checked, version)
+        result["policy_commit"] = loaded.policy_commit  # None: the policy is a directory
+        return result, target, found
 
 
 def _fetch(

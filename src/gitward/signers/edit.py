@@ -23,7 +23,13 @@ from gitward.signers import version
 
 
 def precheck(located: Located) -> None:
-    """Refuse an edit while the policy's settings (which place the audit log) are broken."""
+    """Refuse an edit while the policy's settings (which place the audit log) are broken, and
+    of a policy read from a git repository: its files are a copy of a commit (the way to edit
+    it: `signers.repo_edit`)."""
+    if located.from_repo is not None:
+        from gitward.signers.repo_edit import refusal  # noqa: PLC0415
+
+        raise SignerEditError(refusal(located.from_repo.pointer))
     if not located.settings_ok:
         bad = [p for p in located.problems if ": settings" in p]
         raise SignerEditError("fix the policy's settings first: " + "; ".join(bad))

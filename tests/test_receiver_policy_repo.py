@@ -1,0 +1,89 @@
+"""The receiver's worker reads the policy from a policy repository as the hook does, and records
+the policy commit with each verdict (and refuses to judge after a step back)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+
+import gwdaemon
+import gwkeys
+import gwreceiver
+import gwrepo
+from gwpush import Signer, write_config
+
+from gitward.cli import main
+from gitward.config import forges_file
+from gitward.forges.delivery import Job
+from gitward.forges.status import CommitStatus
+from gitward.model import Violation
+from gitward.receiver.jobs import JobRecord
+from gitward.receiver.judge import Judge
+
+POLICY = """\
+version: 1
+rules:
+  - id: protect-main
+    refs: [refs/heads/main]
+    signatures: {signers: [alice]}
+"""
+
+
+class Recorder:
+    def post_status(self, repository: str, sha: str, status: CommitStatus) -> None:
+        pass
+
+    def post_final(
+        self, repository: str, sha: str, status: CommitStatus, violations: Sequence[Violation]
+    ) -> None:
+        self.final = status
+
+
+def test_the_worker_judges_with_the_policy_commit(tmp_path: Path) -> None:
+    # The policy repository: policy.yaml and alice's signer file, committed.
+    seed = tmp_path / "seed"
+    write_config(seed, POLICY, {"alice": Signer(openpgp=False, ssh=True)})
+    policy = gwrepo.init(tmp_path / "cfg.git")
+    gwrepo.git(seed, "init", "-q", "-b", "main")
+    gwrepo.git(seed, "add", "-A")
+    gwrepo.git(seed, "commit", "-q", "-m", "policy")
+    gwrepo.git(seed, "push", "-q", str(policy), "HEAD:refs/heads/main")
+    commit = gwrepo.git(policy, "rev-parse", "refs/heads/main")
+    etc = tmp_path / "etc"
+    assert main(["install", "--config", str(etc), "--config-repo", str(policy)]) == 0
+    served = tmp_path / "served"
+    (served / "acme").mkdir(parents=True)
+    app = gwrepo.init(served / "acme" / "app.git")
+    sign = functools.partial(gwkeys.ssh_signed_commit_object, "alice", gwrepo.empty_tree(app))
+    tip = gwrepo.write_object(app, "commit", sign([], b"JIRA-1: signed\n"))
+    gwrepo.set_ref(app, "refs/heads/main", tip)
+    with gwdaemon.git_daemon(served) as url:
+        gwreceiver.write_forges(etc, git_url=url)
+        (etc / "policy.yaml").unlink()  # the helper's stand-in: the repository holds ours
+        forges = (
+            (etc / "forges.yaml")
+            .read_text()
+            .replace(
+                "  allow_insecure_loopback: true\n",
+                f"  allow_insecure_loopback: true\n  data_dir: {tmp_path / 'data'}\n",
+            )
+        )
+        (etc / "forges.yaml").write_text(forges)
+        recorder = Recorder()
+        judge = Judge(
+            etc / "policy.yaml",  # what `gitward worker --config etc` passes
+            forges_file.load(etc / "forges.yaml"),
+            {"gh": recorder, "tea": recorder},
+            lambda f, r: ("", b""),
+        )
+        job = Job("gh", "acme/app", "push", "refs/heads/main", "0" * 40, tip, None, "d", "alice")
+        result = judge(JobRecord("job-1", job, "running"))
+        assert result["state"] == "success", result
+        assert result["policy_commit"] == commit
+        # A step back of the policy repository: the job is an error, not a verdict.
+        older = gwrepo.commit(policy, "unrelated")
+        gwrepo.set_ref(policy, "refs/heads/main", older)
+        result = judge(JobRecord("job-2", job, "running"))
+        assert result["state"] == "error"
+        assert "does not descend from" in str(result["error"])
