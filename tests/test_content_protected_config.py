@@ -98,3 +98,22 @@ def test_unknown_signers_and_empty_groups_are_errors_at_their_line(
         f"members, got 'maintainer': no signer in {signers_dir} belongs to it (did you mean "
         "'maintainers'?)"
     ) in text
+
+
+def test_more_signers_than_allowed_is_an_error_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = (
+        "      protected_paths:\n"
+        "        paths: ['clusters/prod/**']\n"
+        "        signers: [alice, group:contractors]\n"
+        "        min_signers: 3\n"
+    )
+    path = config(tmp_path, content)
+    assert main(["config", "check", str(path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}:9: rules[0].content.protected_paths.min_signers: expected at most 2, the "
+        "signers allowed (alice, mallory), got 3"
+    ]
+    path.write_text(path.read_text().replace("min_signers: 3", "min_signers: 2"))
+    assert main(["config", "check", str(path)]) == 0

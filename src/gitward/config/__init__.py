@@ -191,7 +191,9 @@ def reference_problems(located: Located, signers: spec.Signers) -> list[str]:
             )
     for key_path, needed, entries in policy_file.distinct_signer_needs(located.source.value):
         allowed = sorted(signers.members(entries) & ids)
-        if len(allowed) < needed:  # no push could ever be signed by enough people
+        # No push could ever be signed by enough people. Nobody allowed at all is already
+        # reported above, entry by entry (an unknown id, a group without members).
+        if allowed and len(allowed) < needed:
             what = f"expected at most {len(allowed)}, the signers allowed"
             out.append((key_path, f"{what} ({', '.join(allowed) or 'nobody'}), got {needed}"))
     if not out:

@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 from gitward.errors import GitError
 from gitward.model import Commit, Violation
-from gitward.policy import hints, pathglobs, signatures
+from gitward.policy import hints, pathglobs, quorum, signatures
 from gitward.policy.content.scope import ContentCheck, Needs, Scope
 from gitward.policy.context import RuleContext
 from gitward.policy.keys import validity_problem
@@ -168,8 +168,10 @@ def check(ctx: RuleContext, rule: ProtectedPaths, found: Sequence[Change]) -> It
             refused = refused or isinstance(verdict, Finding)
             if isinstance(verdict, str):
                 counted.setdefault(verdict, oid)
-        if len(counted) < rule.min_signers and not (rule.min_signers == 1 and refused):
-            yield _short(ctx, rule, change, counted)
+        # Counted as `signatures.min_distinct_signers` counts: by signer id.
+        missing, _ = quorum.shortfall(rule.min_signers, counted)
+        if missing and not (rule.min_signers == 1 and refused):
+            yield _short(ctx, rule, change, counted, missing)
 
 
 def _signer(ctx: RuleContext, sigrule: SignatureRule, commit: Commit) -> str | Finding:
@@ -193,11 +195,14 @@ def _unsigned(ctx: RuleContext, change: Change, commit: Commit, found: Finding) 
 
 
 def _short(
-    ctx: RuleContext, rule: ProtectedPaths, change: Change, counted: Mapping[str, str]
+    ctx: RuleContext,
+    rule: ProtectedPaths,
+    change: Change,
+    counted: Mapping[str, str],
+    missing: int,
 ) -> Violation:
     """Which signatures are missing, and how the pusher gets them."""
     who = ", ".join(rule.signers) or "nobody"
-    missing = rule.min_signers - len(counted)
     have = ", ".join(f"{signer} ({oid[:10]})" for signer, oid in counted.items())
     # Who signed and how many more come first: the report cuts a long message at its end.
     signers = "signer" if missing == 1 else "signers"
