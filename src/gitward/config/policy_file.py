@@ -99,24 +99,28 @@ def signer_references(doc: object) -> list[tuple[KeyPath, str]]:
 
 def distinct_signer_needs(doc: object) -> list[tuple[KeyPath, int, tuple[str, ...]]]:
     """(key path, N, signer entries) of every signature rule with `min_distinct_signers: N`
-    and every protected paths check with `min_signers: N` above 1, read from the raw document
-    like `signer_references`."""
+    above 1, read from the raw document like `signer_references`."""
+    out: list[tuple[KeyPath, int, tuple[str, ...]]] = []
+    for path, rule in _rules(doc):
+        sigs = rule.get("signatures")
+        needed = sigs.get("min_distinct_signers") if isinstance(sigs, dict) else None
+        if isinstance(needed, int) and not isinstance(needed, bool) and needed > 1:
+            entries = tuple(e for _, e in _strings(sigs, "signers", ()))
+            out.append(((*path, "signatures", "min_distinct_signers"), needed, entries))
+    return out
+
+
+def protected_signer_needs(doc: object) -> list[tuple[KeyPath, int, tuple[str, ...]]]:
+    """(key path, N, signer entries) of every protected paths check with `min_signers: N`
+    above 1, read from the raw document like `distinct_signer_needs`."""
     out: list[tuple[KeyPath, int, tuple[str, ...]]] = []
     for path, rule in _rules(doc):
         content = rule.get("content")
-        sections = [
-            (rule.get("signatures"), (*path, "signatures"), "min_distinct_signers"),
-            (
-                content.get("protected_paths") if isinstance(content, dict) else None,
-                (*path, "content", "protected_paths"),
-                "min_signers",
-            ),
-        ]
-        for section, at, key in sections:
-            needed = section.get(key) if isinstance(section, dict) else None
-            if isinstance(needed, int) and not isinstance(needed, bool) and needed > 1:
-                entries = tuple(e for _, e in _strings(section, "signers", ()))
-                out.append(((*at, key), needed, entries))
+        protected = content.get("protected_paths") if isinstance(content, dict) else None
+        needed = protected.get("min_signers") if isinstance(protected, dict) else None
+        if isinstance(needed, int) and not isinstance(needed, bool) and needed > 1:
+            entries = tuple(e for _, e in _strings(protected, "signers", ()))
+            out.append(((*path, "content", "protected_paths", "min_signers"), needed, entries))
     return out
 
 
