@@ -154,6 +154,24 @@ def test_one_stolen_key_signing_twice_is_one_signer(
 
 
 @pytest.mark.usefixtures("on_main")
+def test_a_second_signers_commit_of_another_version_does_not_count(
+    client: Client, server: Path
+) -> None:
+    """bob's signed proposal, merged in by alice's (stolen) key and then overwritten: bob never
+    signed what main would get."""
+    client.git("checkout", "-q", "-b", "bobs")
+    change(client, "bob's", {"clusters/prod/app.yaml": "replicas: 2\n"}, ("openpgp", "bob"))
+    assert client.push(server, "HEAD:refs/heads/bobs").ok
+    client.git("checkout", "-q", "main")
+    merge(client, ("openpgp", "alice"), "bobs")
+    tip = change(client, "mine", {"clusters/prod/app.yaml": "replicas: 0\n"}, ("openpgp", "alice"))
+    result = client.push(server, "HEAD:refs/heads/main")
+    assert not result.ok
+    assert f"gitward:   prod/two-person on {tip[:10]}" in result.gitward, result.text
+    assert f"signed by alice ({tip[:10]}) only; needs 1 more" in lines(result)
+
+
+@pytest.mark.usefixtures("on_main")
 def test_deleting_a_protected_file_is_a_change(client: Client, server: Path) -> None:
     policy = "clusters/prod/networkpolicy-deny-all.yaml"
     client.git("checkout", "-q", "-b", "add")

@@ -40,16 +40,17 @@ def test_first_parent_paths_hold_deletions_and_a_merges_whole_change(tmp_path: P
     merge = commit(
         repo, "merge", [main, side], tree=tree(repo, {"README": b"a\n", hexname: b"x\n"})
     )
+    blob = {data: write_object(repo, "blob", data) for data in (b"a\n", b"b\n", b"x\n", b"deny\n")}
     with Repo(repo, {"GIT_DIR": str(repo)}) as r:
         found = r.first_parent_paths({root: None, side: root, merge: main})
         assert found == {
-            root: ["README", "prod/np.yaml"],
-            side: [hexname, "prod/np.yaml"],
-            merge: ["README", hexname, "prod/np.yaml"],
+            root: {"README": blob[b"a\n"], "prod/np.yaml": blob[b"deny\n"]},
+            side: {hexname: blob[b"x\n"], "prod/np.yaml": ""},
+            merge: {"README": blob[b"a\n"], hexname: blob[b"x\n"], "prod/np.yaml": ""},
         }
         assert r.first_parent_paths({}) == {}
-        assert r.changed_paths(main, merge) == ["README", hexname, "prod/np.yaml"]
-        assert r.changed_paths(side, merge) == []
+        assert r.changed_paths(main, merge) == found[merge]
+        assert r.changed_paths(side, merge) == {}
         with pytest.raises(GitError):
             r.changed_paths("--output=/tmp/x", merge)
         with pytest.raises(GitError):

@@ -68,8 +68,8 @@ class ContentFacts(NamedTuple):
     blobs: Mapping[str, Blob] = MappingProxyType({})
     documents: Mapping[str, Documents] = MappingProxyType({})
     tips: Mapping[int, Mapping[str, TipFile]] = MappingProxyType({})  # update index -> tree
-    paths_changed: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # see `Push`
-    updates_changed: Mapping[int, frozenset[str]] = MappingProxyType({})  # see `RefFacts`
+    paths_changed: Mapping[str, Mapping[str, str]] = MappingProxyType({})  # see `Push`
+    updates_changed: Mapping[int, Mapping[str, str]] = MappingProxyType({})  # see `RefFacts`
 
 
 def gather_content(
@@ -117,9 +117,10 @@ def gather_content(
 
 def _paths_changed(
     repo: Repo, asked: Sequence[Wanted], commits: Mapping[str, Commit], deadline: Deadline
-) -> tuple[dict[str, tuple[str, ...]], dict[int, frozenset[str]]]:
-    """For the rules whose checks need `paths_changed`: every path each of their commits
-    changes against its first parent, and those each update changes between its tips."""
+) -> tuple[dict[str, Mapping[str, str]], dict[int, Mapping[str, str]]]:
+    """For the rules whose checks need `paths_changed`: the paths (and blobs left there) each
+    of their commits changes against its first parent, and those each update changes between
+    its tips (a creation: every file of its tip)."""
     needing = [w for w in asked if content.needs(w.content).paths_changed]
     if not needing:
         return {}, {}
@@ -130,16 +131,19 @@ def _paths_changed(
             raise GitError(f"commit {oid} was not read; refusing to judge its paths")
         first_parents[oid] = commit.parents[0] if commit.parents else None
     found = repo.first_parent_paths(first_parents, deadline)
-    paths = {oid: tuple(dict.fromkeys(found[oid])) for oid in first_parents}
-    updates: dict[int, frozenset[str]] = {}
+    paths: dict[str, Mapping[str, str]] = {c: MappingProxyType(found[c]) for c in first_parents}
+    updates: dict[int, Mapping[str, str]] = {}
     for w in needing:
-        if not w.old or w.update in updates:
+        if w.update in updates:
             continue
         parents = commits[w.tip].parents if w.tip in paths else ()
-        if parents[:1] == (w.old,):  # the usual push: the tip's own change is the update's
-            updates[w.update] = frozenset(paths[w.tip])
+        if not w.old:
+            tree = {path: oid for path, oid, _ in repo.ls_tree(w.tip, deadline)}
+            updates[w.update] = MappingProxyType(tree)
+        elif parents[:1] == (w.old,):  # the usual push: the tip's own change is the update's
+            updates[w.update] = paths[w.tip]
         else:
-            updates[w.update] = frozenset(repo.changed_paths(w.old, w.tip, deadline))
+            updates[w.update] = MappingProxyType(repo.changed_paths(w.old, w.tip, deadline))
     return paths, updates
 
 

@@ -95,6 +95,15 @@ def _diff_entries(
         i += 1
 
 
+def _new_blob(raw: bytes) -> str:
+    """The blob a `diff-tree --raw` entry against one parent leaves (`:<old mode> <new mode>
+    <old id> <new id> <status>`); "" when it deletes the path."""
+    fields = raw[1:].split(b" ")
+    if len(fields) != 5:
+        raise GitError(f"git diff-tree printed an odd line: {raw[:100]!r}")
+    return "" if fields[1] == b"000000" else fields[3].decode("ascii", "replace")
+
+
 class RefListing(NamedTuple):
     """The refs of a repository (`Repo.refs`)."""
 
@@ -430,11 +439,12 @@ class Repo:
 
     def first_parent_paths(
         self, commits: Mapping[str, str | None], deadline: Deadline | None = None
-    ) -> dict[str, list[str]]:
+    ) -> dict[str, dict[str, str]]:
         """For each commit of `commits` (commit -> its first parent, None for a root commit),
         every path it adds, changes or deletes against that parent (a root commit: every
-        file). A merge's whole change to its first parent counts, unlike `diff_tree`'s."""
-        found: dict[str, list[str]] = {c: [] for c in commits}
+        file), with the blob it leaves there ("" when it deletes it). A merge's whole change to
+        its first parent counts, unlike `diff_tree`'s."""
+        found: dict[str, dict[str, str]] = {c: {} for c in commits}
         if not commits:
             return found
         # `<commit> <parent>` compares the commit with that parent alone (git-diff-tree(1),
@@ -445,21 +455,26 @@ class Repo:
         args = ["diff-tree", "--stdin", "-r", "-z", "--root", "--no-renames", "--always"]
         out = self._run(args, deadline, input=lines.encode()).stdout
         headers: set[str] = set()
-        for commit, _, path in _diff_entries(out, found, headers):
-            found[commit].append(path.decode("utf-8", "surrogateescape"))
+        for commit, raw, path in _diff_entries(out, found, headers):
+            found[commit][path.decode("utf-8", "surrogateescape")] = _new_blob(raw)
         missing = [c for c in commits if c not in headers]
         if missing:
             raise GitError(f"git diff-tree could not read commit {missing[0]}")
         return found
 
-    def changed_paths(self, old: str, new: str, deadline: Deadline | None = None) -> list[str]:
+    def changed_paths(self, old: str, new: str, deadline: Deadline | None = None) -> dict[str, str]:
         """Every path whose content differs between the trees of `old` and `new` (commits or
-        tags of commits), deleted ones included."""
+        tags of commits), with its blob in `new` ("" when `new` has none)."""
         if old.startswith("-") or new.startswith("-"):
             raise GitError(f"not a commit: {old!r} or {new!r}")
-        args = ["diff-tree", "-r", "-z", "--no-renames", "--name-only", old, new]
-        out = self._run(args, deadline).stdout
-        return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+        out = self._run(["diff-tree", "-r", "-z", "--no-renames", old, new], deadline).stdout
+        tokens = [t for t in out.split(b"\0") if t]
+        if len(tokens) % 2 or not all(t.startswith(b":") for t in tokens[::2]):
+            raise GitError(f"git diff-tree printed an odd line: {out[:100]!r}")
+        return {
+            path.decode("utf-8", "surrogateescape"): _new_blob(raw)
+            for raw, path in zip(tokens[::2], tokens[1::2], strict=True)
+        }
 
     def ls_tree(
         self, tree_ish: str, deadline: Deadline | None = None

@@ -86,19 +86,19 @@ class Scope(NamedTuple):
             raise GitError(f"the tree of {self.ctx.ref} was not read; refusing to judge it")
         return self.ctx.facts.tip_files
 
-    def paths_changed(self, commit: str) -> tuple[str, ...]:
-        """Every path `commit` changes against its first parent: added, changed or deleted;
-        for a merge, all it brings to its first parent (for `Needs.paths_changed`)."""
+    def paths_changed(self, commit: str) -> Mapping[str, str]:
+        """Every path `commit` changes against its first parent (added, changed or deleted;
+        for a merge, all it brings to its first parent) -> the blob it leaves there ("" if
+        deleted) (for `Needs.paths_changed`)."""
         found = self.ctx.push.paths_changed.get(commit)
         if found is None:
             raise GitError(f"the paths of commit {commit} were not read; refusing to judge it")
         return found
 
-    def update_paths(self) -> frozenset[str] | None:
-        """The paths the update changes between its old and new tip (for
-        `Needs.paths_changed`); None for a creation, which has no old tip."""
-        if self.ctx.facts.update.is_create:
-            return None
+    def update_paths(self) -> Mapping[str, str]:
+        """The paths the update changes between its old and new tip -> their blob at the new
+        tip ("" if deleted); for a creation, every file of the new tip (for
+        `Needs.paths_changed`)."""
         if self.ctx.facts.changed_paths is None:
             raise GitError(f"the paths {self.ctx.ref} changes were not read; refusing to judge")
         return self.ctx.facts.changed_paths

@@ -10,7 +10,9 @@ the rule's ref, the commits that bring the change must:
 - together carry signatures of at least `min_signers` distinct allowed signers -> check
   `two-person`. With 2, the author's signed commit and a second member's signed merge commit
   pass; one stolen key (every commit signed by it is one signer) or one careless reviewer
-  cannot change a protected path alone.
+  cannot change a protected path alone. Only the commits that bring the version the ref ends
+  up with count: a second member's signed commit of another version of the file, merged in
+  and then overwritten, vouches for nothing the ref gets.
 
 Which changes (`run`): the protected paths (also selected by the rule's `paths`) that a commit
 the rule checks changes against its first parent (added, changed or deleted; for a merge, all
@@ -22,7 +24,8 @@ history a ref the rule protects already holds is not judged again.
 
 Which commits bring a change (`bringers`): those in the push that change the path themselves,
 and every merge commit in the push through which one of them arrives from a side branch
-(reachable from a later parent, not the first).
+(reachable from a later parent, not the first). Which count: the same, from the commits that
+leave the path as the new tip has it.
 """
 
 from __future__ import annotations
@@ -52,15 +55,18 @@ def needs(settings: ProtectedPaths) -> Needs:
 def run(scope: Scope, settings: ProtectedPaths) -> Iterator[Violation]:
     """The update's changes of protected paths (module docstring), judged by `check`."""
     pushed = _parents_first(scope.ctx.commits())
-    kept = scope.update_paths()
+    final = scope.update_paths()  # path -> its blob at the new tip
     touched: dict[str, list[str]] = {}  # path -> the commits that change it
+    setters: dict[str, list[str]] = {}  # path -> those that leave it as the new tip has it
     for n, oid in enumerate(pushed):
         if n % SPEND_EVERY == 0:
             scope.spend("checking protected paths")
-        for path in scope.paths_changed(oid):
-            if (kept is None or path in kept) and pathglobs.select(scope.content.paths, path):
+        for path, blob in scope.paths_changed(oid).items():
+            if path in final and pathglobs.select(scope.content.paths, path):
                 touched.setdefault(path, []).append(oid)
-    yield from check(scope.ctx, settings, changes(settings, pushed, touched))
+                if blob == final[path]:
+                    setters.setdefault(path, []).append(oid)
+    yield from check(scope.ctx, settings, changes(settings, pushed, touched, setters))
 
 
 def _parents_first(commits: Sequence[Commit]) -> dict[str, Commit]:
@@ -90,6 +96,8 @@ class Change(NamedTuple):
 
     paths: tuple[str, ...]
     commits: tuple[str, ...]  # the commits that bring them, in the push's order
+    # Those whose signers count: the ones that bring the paths' final version (None: all).
+    counted: tuple[str, ...] | None = None
 
 
 def bringers(commits: Mapping[str, Commit], touching: Collection[str]) -> tuple[str, ...]:
@@ -132,20 +140,28 @@ def _reach(
 
 
 def changes(
-    rule: ProtectedPaths, commits: Mapping[str, Commit], touched: Mapping[str, Iterable[str]]
+    rule: ProtectedPaths,
+    commits: Mapping[str, Commit],
+    touched: Mapping[str, Iterable[str]],
+    setters: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[Change, ...]:
     """The protected paths of `touched` (path -> the push's commits that change it; only paths
     the update changes between the ref's old and new tip), grouped by the commits that bring
-    them."""
-    grouped: dict[tuple[str, ...], list[str]] = {}
+    them. `setters`: path -> those of them that leave it as the new tip has it (None: all)."""
+    grouped: dict[tuple[tuple[str, ...], tuple[str, ...] | None], list[str]] = {}
     brought: dict[frozenset[str], tuple[str, ...]] = {}  # most paths share their commits
+
+    def bring(touching: frozenset[str]) -> tuple[str, ...]:
+        if touching not in brought:
+            brought[touching] = bringers(commits, touching)
+        return brought[touching]
+
     for path in sorted(touched):
         if protects(rule, path):
-            touching = frozenset(touched[path])
-            if touching not in brought:
-                brought[touching] = bringers(commits, touching)
-            grouped.setdefault(brought[touching], []).append(path)
-    return tuple(Change(tuple(paths), oids) for oids, paths in grouped.items())
+            final = None if setters is None else bring(frozenset(setters.get(path, ())))
+            key = (bring(frozenset(touched[path])), final)
+            grouped.setdefault(key, []).append(path)
+    return tuple(Change(tuple(paths), oids, counted) for (oids, counted), paths in grouped.items())
 
 
 def check(ctx: RuleContext, rule: ProtectedPaths, found: Sequence[Change]) -> Iterator[Violation]:
@@ -156,6 +172,7 @@ def check(ctx: RuleContext, rule: ProtectedPaths, found: Sequence[Change]) -> It
     for change in found:
         counted: dict[str, str] = {}  # signer id -> the first commit they signed
         refused = False
+        counts = set(change.commits if change.counted is None else change.counted)
         for oid in change.commits:
             commit = ctx.push.commits.get(oid)
             if commit is None:  # incomplete facts: judging part of a push would fail open
@@ -166,7 +183,7 @@ def check(ctx: RuleContext, rule: ProtectedPaths, found: Sequence[Change]) -> It
                 if isinstance(verdict, Finding):
                     yield _unsigned(ctx, change, commit, verdict)
             refused = refused or isinstance(verdict, Finding)
-            if isinstance(verdict, str):
+            if isinstance(verdict, str) and oid in counts:
                 counted.setdefault(verdict, oid)
         # Counted as `signatures.min_distinct_signers` counts: by signer id.
         missing, _ = quorum.shortfall(rule.min_signers, counted)
