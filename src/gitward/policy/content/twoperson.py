@@ -30,21 +30,18 @@ leave the path as the new tip has it.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
 from typing import NamedTuple
 
 from gitward.errors import GitError
 from gitward.model import Commit, Violation
-from gitward.policy import hints, pathglobs, quorum, signatures
+from gitward.policy import pathglobs, quorum, signatures
+from gitward.policy.content import twoperson_report
 from gitward.policy.content.scope import ContentCheck, Needs, Scope
 from gitward.policy.context import RuleContext
-from gitward.policy.keys import validity_problem
 from gitward.policy.sigfaults import Finding
-from gitward.policy.spec import OpenPGPKey, ProtectedPaths, SignatureRule, Signer, Signers
+from gitward.policy.spec import ProtectedPaths, SignatureRule
 
-SHOWN = 3  # paths or signers named in one message
 SPEND_EVERY = 256  # commits between two looks at the time budget
 
 
@@ -181,14 +178,15 @@ def check(ctx: RuleContext, rule: ProtectedPaths, found: Sequence[Change]) -> It
             if verdict is None:
                 verdict = judged[oid] = _signer(ctx, sigrule, commit)
                 if isinstance(verdict, Finding):
-                    yield _unsigned(ctx, change, commit, verdict)
+                    yield twoperson_report.unsigned(ctx, change.paths, commit, verdict)
             refused = refused or isinstance(verdict, Finding)
             if isinstance(verdict, str) and oid in counts:
                 counted.setdefault(verdict, oid)
         # Counted as `signatures.min_distinct_signers` counts: by signer id.
         missing, _ = quorum.shortfall(rule.min_signers, counted)
         if missing and not (rule.min_signers == 1 and refused):
-            yield _short(ctx, rule, change, counted, missing)
+            last = change.commits[-1] if change.commits else None
+            yield twoperson_report.short(ctx, rule, change.paths, last, counted, missing)
 
 
 def _signer(ctx: RuleContext, sigrule: SignatureRule, commit: Commit) -> str | Finding:
@@ -198,77 +196,6 @@ def _signer(ctx: RuleContext, sigrule: SignatureRule, commit: Commit) -> str | F
     if found is not None or owned is None:
         return found or Finding("signature", "not signed by a known signer")
     return owned[0].id
-
-
-def _paths(paths: Sequence[str]) -> str:
-    shown = ", ".join(paths[:SHOWN])
-    return shown if len(paths) <= SHOWN else f"{shown} and {len(paths) - SHOWN} more"
-
-
-def _unsigned(ctx: RuleContext, change: Change, commit: Commit, found: Finding) -> Violation:
-    what = hints.about(commit, f"brings protected {_paths(change.paths)}, but is {found.what}")
-    hint = found.hint or hints.resign(ctx.facts, commit, found.advice)
-    return ctx.violation("path-signature", what, hint, commit.oid)
-
-
-def _short(
-    ctx: RuleContext,
-    rule: ProtectedPaths,
-    change: Change,
-    counted: Mapping[str, str],
-    missing: int,
-) -> Violation:
-    """Which signatures are missing, and how the pusher gets them."""
-    who = ", ".join(rule.signers) or "nobody"
-    have = ", ".join(f"{signer} ({oid[:10]})" for signer, oid in counted.items())
-    # Who signed and how many more come first: the report cuts a long message at its end.
-    signers = "signer" if missing == 1 else "signers"
-    what = (
-        f"{_paths(change.paths)}: signed by {have + ' only' if have else 'no allowed signer'}; "
-        f"needs {missing} more distinct allowed {signers} ({rule.min_signers} of {who})"
-    )
-    others = _able(ctx.signers, rule.signers, ctx.push.received_at, counted.keys())
-    last = change.commits[-1] if change.commits else None
-    if len(others) < missing:
-        hint = (
-            f"too few other allowed signers ({who}) hold a key that can sign now: ask an admin "
-            "to allow another signer, or to lower the rule's min_signers"
-        )
-        return ctx.violation("two-person", what, hint, last)
-    names = ", ".join(others[:SHOWN]) + (", ..." if len(others) > SHOWN else "")
-    branch = shlex.quote(ctx.ref.removeprefix("refs/heads/"))
-    tip = ctx.facts.update.new[:12]
-    if missing == 1:
-        how = (
-            f"ask another allowed signer ({names}) to bring it with a signed merge commit: "
-            f"push your work to a branch this rule does not protect; they fetch it and, on an "
-            f"up-to-date {branch}, run `git merge --no-ff -S {tip}`, then push {branch}"
-        )
-    else:
-        how = (
-            f"ask {missing} other allowed signers ({names}) to bring it with signed merge "
-            f"commits onto {branch}, each merging the one before (git merge --no-ff -S)"
-        )
-    return ctx.violation("two-person", what, how, last)
-
-
-def _able(
-    signers: Signers, allowed: tuple[str, ...], at: datetime, but: Collection[str]
-) -> list[str]:
-    """Allowed signers other than `but` who hold a key that may sign at `at`."""
-    ids = signers.members(allowed) - set(but)
-    return sorted(s.id for s in signers.signers if s.id in ids and _can_sign(s, at))
-
-
-def _can_sign(signer: Signer, at: datetime) -> bool:
-    return any(
-        validity_problem(k.validity, at) is None and _cert_usable(k, at)
-        for k in signer.openpgp_keys
-    ) or any(validity_problem(k.validity, at) is None for k in signer.ssh_keys)
-
-
-def _cert_usable(key: OpenPGPKey, at: datetime) -> bool:
-    return not key.cert_revoked and (key.expires_at is None or at < key.expires_at)
 
 
 CHECK = ContentCheck(needs, run)
