@@ -25,14 +25,14 @@ rules:
     signatures: {signers: [alice], forge_merges: {}}
     messages: {must_match: 'x'}
     protection: {allowed_pushers: [bob]}
-    content: {secrets: {}, files: {}}
+    content: {secrets: {}, files: {}, protected_paths: {paths: [x/], signers: [alice]}}
 policy_repository_rules:
   - id: p
     refs: [refs/heads/main]
     signatures: {signers: [alice], forge_merges: {}}
     messages: {must_match: 'x'}
     protection: {allowed_pushers: [bob]}
-    content: {secrets: {}, files: {}}
+    content: {secrets: {}, files: {}, protected_paths: {paths: [x/], signers: [alice]}}
 """
 
 

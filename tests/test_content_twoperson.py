@@ -12,15 +12,18 @@ from hypothesis import strategies as st
 from gitward.errors import GitError
 from gitward.model import Commit, Person, Push, Pusher, RefFacts, RefUpdate, SigKind
 from gitward.model import SignatureCheck as Sig
-from gitward.policy.content.twoperson import (
-    Change,
-    ProtectedPaths,
-    bringers,
-    changes,
-    check,
-)
+from gitward.policy.content.twoperson import Change, bringers, changes, check
 from gitward.policy.context import RuleContext
-from gitward.policy.spec import KeyValidity, OpenPGPKey, Policy, Rule, Signer, Signers, SSHKey
+from gitward.policy.spec import (
+    KeyValidity,
+    OpenPGPKey,
+    Policy,
+    ProtectedPaths,
+    Rule,
+    Signer,
+    Signers,
+    SSHKey,
+)
 
 RECEIVED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 OLD = "0123456789" * 4  # main before the push
@@ -95,8 +98,8 @@ def test_one_signer_alone_is_refused_saying_what_is_missing_and_how_to_add_it() 
     [violation] = check(ctx, PROD, found)
     assert violation.rule_id == "prod-paths/two-person"
     assert violation.message == (
-        "clusters/prod/app.yaml needs signatures of 2 distinct allowed signers "
-        f"(group:maintainers) on the commits that bring it; it has alice ({A[:10]}): 1 more needed"
+        f"clusters/prod/app.yaml: signed by alice ({A[:10]}) only; needs 1 more distinct "
+        "allowed signer (2 of group:maintainers)"
     )
     assert violation.hint == (
         # erin's only key is revoked: she cannot sign it.
@@ -116,7 +119,7 @@ def test_one_signer_alone_is_refused_saying_what_is_missing_and_how_to_add_it() 
 def test_one_signer_with_any_number_of_commits_or_keys_is_one(merger: str) -> None:
     [(check_id, _, message)] = judge(commit(A, "alice"), commit(M, merger, OLD, A))
     assert check_id == "prod-paths/two-person"
-    assert "it has alice (" in message
+    assert f"signed by alice ({A[:10]}) only;" in message
 
 
 def test_each_bringing_commit_must_be_signed_by_an_allowed_signer() -> None:
@@ -130,9 +133,8 @@ def test_each_bringing_commit_must_be_signed_by_an_allowed_signer() -> None:
         (
             "prod-paths/two-person",
             M,
-            "clusters/prod/app.yaml needs signatures of 2 distinct allowed signers "
-            f"(group:maintainers) on the commits that bring it; it has bob ({M[:10]}): 1 more "
-            "needed",
+            f"clusters/prod/app.yaml: signed by bob ({M[:10]}) only; needs 1 more distinct "
+            "allowed signer (2 of group:maintainers)",
         ),
     ]
 
@@ -203,13 +205,16 @@ def test_a_group_without_enough_other_members_says_so() -> None:
         "too few other allowed signers (alice) hold a key that can sign now: ask an admin to "
         "allow another signer, or to lower the rule's min_signers"
     )
-    assert message.endswith("1 more needed")
+    assert message.endswith("needs 1 more distinct allowed signer (2 of alice)")
 
 
 def test_a_change_no_commit_brings_is_refused() -> None:
     ctx = context(commit(A, "alice"))
     [violation] = check(ctx, PROD._replace(min_signers=1), [Change(("clusters/prod/x",), ())])
-    assert violation.message.endswith("it has none: 1 more needed")
+    assert violation.message == (
+        "clusters/prod/x: signed by no allowed signer; needs 1 more distinct allowed signer "
+        "(1 of group:maintainers)"
+    )
     assert violation.oid is None
 
 
@@ -258,10 +263,15 @@ def test_more_than_one_missing_signer_is_counted() -> None:
     three = PROD._replace(min_signers=3)
     ctx = context(commit(A, "alice"), commit(M, "bob", OLD, A))
     [violation] = check(ctx, three, changes(three, ctx.push.commits, {"clusters/prod/x": (A,)}))
-    assert violation.message.endswith(f"it has alice ({A[:10]}), bob ({M[:10]}): 1 more needed")
+    assert violation.message.endswith(
+        f"signed by alice ({A[:10]}), bob ({M[:10]}) only; needs 1 more distinct allowed signer "
+        "(3 of group:maintainers)"
+    )
     ctx = context(commit(A, "alice"))
     [violation] = check(ctx, three, changes(three, ctx.push.commits, {"clusters/prod/x": (A,)}))
-    assert violation.message.endswith("2 more needed")
+    assert violation.message.endswith(
+        "needs 2 more distinct allowed signers (3 of group:maintainers)"
+    )
     assert violation.hint == (
         "ask 2 other allowed signers (bob, carol) to bring it with signed merge commits onto "
         "main, each merging the one before (git merge --no-ff -S)"

@@ -60,14 +60,15 @@ def test_as_shipped_config_check_says_the_signer_group_has_no_members(
     policy = EXAMPLE / "policy.yaml"
     lines = policy.read_text().splitlines()
     at = [i + 1 for i, line in enumerate(lines) if "signers: [group:maintainers]" in line]
+    keys = ["rules[0].signatures", "rules[1].signatures", "rules[4].content.protected_paths"]
     expected = [
-        f"{policy}:{line}: rules[{rule}].signatures.signers[0]: expected a signer group with "
+        f"{policy}:{line}: {key}.signers[0]: expected a signer group with "
         f"members, got 'maintainers': no signer in {EXAMPLE / 'signers'} belongs to it (add "
         "one with `gitward signers add ... --group maintainers`)"
-        for rule, line in enumerate(at)
+        for key, line in zip(keys, at, strict=True)
     ]
     assert out.splitlines() == expected
-    assert err == "2 problem(s); the policy would not be applied\n"
+    assert err == "3 problem(s); the policy would not be applied\n"
     # config/README.md quotes the first one, for a copy in /etc/gitward.
     readme = (EXAMPLE / "README.md").read_text().replace("/etc/gitward", str(EXAMPLE))
     assert f"\n{expected[0]}\n" in readme
@@ -94,7 +95,7 @@ def test_with_signers_added_config_check_is_ok(
     assert main(["config", "check", str(example)]) == 0
     out, _ = capsys.readouterr()
     *content, ok = out.splitlines()
-    assert ok == f"OK: 4 rules, 2 signers, 2 forge(s) in forges.yaml ({example / 'policy.yaml'})"
+    assert ok == f"OK: 5 rules, 2 signers, 2 forge(s) in forges.yaml ({example / 'policy.yaml'})"
     assert content[0].endswith("218 of 218 rules usable with RE2")
     assert content[1] == (
         "secrets allowlist secrets-allowlist.yaml: 1 path(s), 1 regex(es), 0 fingerprint(s)"
@@ -132,10 +133,15 @@ def test_protected_branches(example: Path) -> None:
     policy = config.load(example).policy
     assert [r.id for r in policy.rules] == [
         "protect-branches", "release-tags", "conventional-commits", "gitops-content",
+        "gitops-prod-paths",
     ]  # fmt: skip
-    for ref in ("refs/heads/main", "refs/heads/release/1.2"):
-        # Ticket numbers there, not Conventional Commits: the warning rule excludes them.
-        assert [r.id for r in policy.rules_for(ref)] == ["protect-branches", "gitops-content"]
+    # Ticket numbers there, not Conventional Commits: the warning rule excludes them.
+    assert [r.id for r in policy.rules_for("refs/heads/release/1.2")] == [
+        "protect-branches", "gitops-content",
+    ]  # fmt: skip
+    assert [r.id for r in policy.rules_for("refs/heads/main")] == [
+        "protect-branches", "gitops-content", "gitops-prod-paths",
+    ]  # fmt: skip
     rule = policy.rules[0]
     assert rule.mode == "enforce"
     assert rule.signatures == spec.SignatureRule(signers=("group:maintainers",))
@@ -177,7 +183,7 @@ def test_every_policy_key_is_explained_by_a_comment() -> None:
 
 def test_gitops_content_uses_every_content_check(example: Path) -> None:
     policy = config.load(example).policy
-    rule = policy.rules[-1]
+    rule = policy.rules[3]
     assert rule.id == "gitops-content" and rule.mode == "enforce"
     assert rule.bypass == ("group:release-managers",)
     content = rule.content
@@ -188,7 +194,21 @@ def test_gitops_content_uses_every_content_check(example: Path) -> None:
     assert "pem" in content.files.forbidden_extensions
     allow = policy.content_data.allowlists["secrets-allowlist.yaml"]
     assert allow.fingerprints == ()  # shipped without reviewed findings
-    # Every content check the engine has is used by the example.
+    # Every content check the engine has is used by the example (by this rule, or by the one
+    # that protects production's paths on main alone).
     from gitward.policy.content import CHECKS
 
-    assert all(getattr(content, name) is not None for name in CHECKS)
+    used = [r.content for r in policy.rules if r.content is not None]
+    assert all(any(getattr(c, name) is not None for c in used) for name in CHECKS)
+
+
+def test_production_paths_need_two_maintainers_on_main(example: Path) -> None:
+    policy = config.load(example).policy
+    rule = policy.rules[-1]
+    assert (rule.id, rule.refs, rule.mode, rule.bypass) == (
+        "gitops-prod-paths", ("refs/heads/main",), "enforce", (),
+    )  # fmt: skip
+    assert rule.content is not None
+    assert rule.content.protected_paths == spec.ProtectedPaths(
+        ("clusters/prod/**", "**/networkpolicy*.yaml"), ("group:maintainers",), 2
+    )

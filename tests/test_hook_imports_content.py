@@ -71,7 +71,8 @@ def test_with_content_rules_nothing_heavy_loads(tmp_path: Path) -> None:
     assert _loaded(result, CONTENT) == set(CONTENT) | {
         "gitward.policy.content.files", "gitward.policy.content.secrets",
         "gitward.policy.content.leaks", "gitward.policy.content.scope",
-        "gitward.policy.content.fixes",
+        "gitward.policy.content.fixes", "gitward.policy.content.twoperson",
+        "gitward.policy.content.twoperson_report",
     }  # fmt: skip
     assert _loaded(result, FORBIDDEN) == set()
     assert result["dataclasses"] == []

@@ -215,6 +215,10 @@ class RefFacts(NamedTuple):
     symref_target: str | None = None
     # The pushed tip's tree, every file by path, when a content check asked for it.
     tip_files: Mapping[str, TipFile] | None = None
+    # When a content check asked for them: the paths whose content differs between the old
+    # and the new tip, each with its blob at the new tip ("" if deleted); for a creation,
+    # every file of the new tip.
+    changed_paths: Mapping[str, str] | None = None
 
     @property
     def kind(self) -> RefKind:
@@ -260,6 +264,10 @@ class Push(NamedTuple):
     changes: Mapping[str, tuple[FileChange, ...]] = MappingProxyType({})
     blobs: Mapping[str, Blob] = MappingProxyType({})
     documents: Mapping[str, Documents] = MappingProxyType({})  # blob id -> its YAML
+    # Commit id -> every path it changes against its first parent (deleted ones and a merge's
+    # whole change included) -> the blob it leaves there ("" if deleted), for the content
+    # checks that ask (`Needs.paths_changed`).
+    paths_changed: Mapping[str, Mapping[str, str]] = MappingProxyType({})
 
     def option(self, key: str) -> str | None:
         """Value of the last `-o key=value` push option, or None."""

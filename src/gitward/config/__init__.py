@@ -161,7 +161,7 @@ def load_located(located: Located, now: datetime | None = None) -> LoadedConfig:
         path=located.path,
         directory=real_directory(located.path),
         audit_log=located.audit_log,
-        warnings=tuple(result.warnings),
+        warnings=(*result.warnings, *protected_path_warnings(located, result.signers)),
         policy_commit=None if located.from_repo is None else located.from_repo.commit,
     )
 
@@ -197,6 +197,25 @@ def reference_problems(located: Located, signers: spec.Signers) -> list[str]:
     if not out:
         return []
     return [located.source.problem(located.path, p, m) for p, m in out]
+
+
+def protected_path_warnings(located: Located, signers: spec.Signers) -> list[str]:
+    """Protected paths whose `min_signers` exceeds the signers allowed. A warning, not an error
+    (unlike `min_distinct_signers`, where it blocks every push): changes to those paths cannot
+    reach the ref until an admin allows more signers, and the report says so; every other push
+    still goes through. Nobody allowed at all is already an error of `reference_problems`."""
+    ids = {s.id for s in signers.signers}
+    out = []
+    for key_path, needed, entries in policy_file.protected_signer_needs(located.source.value):
+        allowed = sorted(signers.members(entries) & ids)
+        if allowed and len(allowed) < needed:
+            what = (
+                f"only {len(allowed)} of the {needed} distinct signers needed are allowed "
+                f"({', '.join(allowed)}): changes to these paths cannot be pushed until an "
+                "admin allows more"
+            )
+            out.append(located.source.problem(located.path, key_path, what))
+    return out
 
 
 def _empty_group(group: str, groups: set[str], signers_dir: Path) -> str:

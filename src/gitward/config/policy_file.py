@@ -82,9 +82,12 @@ def _check_pusher_groups(doc: object, out: Problems) -> None:
 
 def signer_references(doc: object) -> list[tuple[KeyPath, str]]:
     """Every (key path, entry) naming a signer or `group:<name>` in signature rules (the
-    forge's signer of `forge_merges` included)."""
+    forge's signer of `forge_merges` included) and in protected paths."""
     refs = []
     for at, rule in _rules(doc):
+        content = rule.get("content")
+        protected = content.get("protected_paths") if isinstance(content, dict) else None
+        refs += _strings(protected, "signers", (*at, "content", "protected_paths"))
         sigs, path = rule.get("signatures"), (*at, "signatures")
         refs += _strings(sigs, "signers", path)
         forge = sigs.get("forge_merges") if isinstance(sigs, dict) else None
@@ -104,6 +107,20 @@ def distinct_signer_needs(doc: object) -> list[tuple[KeyPath, int, tuple[str, ..
         if isinstance(needed, int) and not isinstance(needed, bool) and needed > 1:
             entries = tuple(e for _, e in _strings(sigs, "signers", ()))
             out.append(((*path, "signatures", "min_distinct_signers"), needed, entries))
+    return out
+
+
+def protected_signer_needs(doc: object) -> list[tuple[KeyPath, int, tuple[str, ...]]]:
+    """(key path, N, signer entries) of every protected paths check with `min_signers: N`
+    above 1, read from the raw document like `distinct_signer_needs`."""
+    out: list[tuple[KeyPath, int, tuple[str, ...]]] = []
+    for path, rule in _rules(doc):
+        content = rule.get("content")
+        protected = content.get("protected_paths") if isinstance(content, dict) else None
+        needed = protected.get("min_signers") if isinstance(protected, dict) else None
+        if isinstance(needed, int) and not isinstance(needed, bool) and needed > 1:
+            entries = tuple(e for _, e in _strings(protected, "signers", ()))
+            out.append(((*path, "content", "protected_paths", "min_signers"), needed, entries))
     return out
 
 
@@ -159,4 +176,6 @@ def _content(value: dict[str, Any]) -> spec.ContentRule:
         parts["secrets"] = spec.SecretsCheck(**value["secrets"])
     if "files" in value:
         parts["files"] = spec.FilesCheck(**value["files"])
+    if "protected_paths" in value:
+        parts["protected_paths"] = spec.ProtectedPaths(**value["protected_paths"])
     return spec.ContentRule(**parts)

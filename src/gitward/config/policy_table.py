@@ -169,14 +169,39 @@ FILES = Obj(
     "What files the new commits may bring, whatever their content.",
 )
 
+PROTECTED_PATHS = Obj(
+    {
+        "paths": Field(
+            _GLOBS,
+            "Protected paths (.gitignore-style globs): `clusters/prod/**`, "
+            "`**/networkpolicy*.yaml`.",
+            required=True,
+        ),
+        "signers": Field(
+            ListOf(_PRINCIPAL, 1, "a list of signer ids and group:<name> entries"),
+            "Signer ids and group:<signer group> entries whose signatures count on the commits "
+            "that bring a change of a protected path. Must not be empty.",
+            required=True,
+        ),
+        "min_signers": Field(
+            Int(1),
+            "Distinct allowed signers those commits must carry together (2: the two-person "
+            "rule, e.g. the author's signed commit and a second member's signed merge commit).",
+            default=1,
+        ),
+    },
+    "Changes to these paths must be signed by allowed signers, at least min_signers of them.",
+)
+
 CONTENT = Obj(
     {
         "paths": Field(_GLOBS, "Only files these globs (.gitignore style) select are checked."),
         "secrets": Field(SECRETS, SECRETS.doc),
         "files": Field(FILES, FILES.doc),
+        "protected_paths": Field(PROTECTED_PATHS, PROTECTED_PATHS.doc),
     },
     "Checks of the files the new commits add or change.",
-    one_of_required=("secrets", "files"),
+    one_of_required=("secrets", "files", "protected_paths"),
 )
 
 RULE = Obj(

@@ -18,9 +18,17 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from gitward.deadline import Deadline
-from gitward.errors import BudgetExceeded
+from gitward.errors import BudgetExceeded, GitError
 from gitward.git.repo import Repo
-from gitward.model import GITLINK_MODE, SYMLINK_MODE, Blob, Documents, FileChange, TipFile
+from gitward.model import (
+    GITLINK_MODE,
+    SYMLINK_MODE,
+    Blob,
+    Commit,
+    Documents,
+    FileChange,
+    TipFile,
+)
 from gitward.policy import content, pathglobs
 from gitward.policy.spec import ContentRule, Rule
 
@@ -37,14 +45,19 @@ class Wanted(NamedTuple):
     content: ContentRule
     commits: tuple[str, ...]
     tip: str  # the update's new value peeled to a commit
+    old: str = ""  # the update's old value ("" for a creation)
 
 
 def wanted(
-    update: int, rules: Iterable[Rule], by_rule: Mapping[str, tuple[str, ...]], tip: str
+    update: int,
+    rules: Iterable[Rule],
+    by_rule: Mapping[str, tuple[str, ...]],
+    tip: str,
+    old: str = "",
 ) -> list[Wanted]:
     """The content rules among `rules` that turn a check on, for update number `update`."""
     return [
-        Wanted(update, r.content, by_rule.get(r.id, ()), tip)
+        Wanted(update, r.content, by_rule.get(r.id, ()), tip, old)
         for r in rules
         if r.content is not None and content.active(r.content)
     ]
@@ -55,17 +68,24 @@ class ContentFacts(NamedTuple):
     blobs: Mapping[str, Blob] = MappingProxyType({})
     documents: Mapping[str, Documents] = MappingProxyType({})
     tips: Mapping[int, Mapping[str, TipFile]] = MappingProxyType({})  # update index -> tree
+    paths_changed: Mapping[str, Mapping[str, str]] = MappingProxyType({})  # see `Push`
+    updates_changed: Mapping[int, Mapping[str, str]] = MappingProxyType({})  # see `RefFacts`
 
 
-def gather_content(repo: Repo, asked: Sequence[Wanted], deadline: Deadline) -> ContentFacts:
+def gather_content(
+    repo: Repo,
+    asked: Sequence[Wanted],
+    deadline: Deadline,
+    commits: Mapping[str, Commit] = MappingProxyType({}),
+) -> ContentFacts:
     """The content facts `asked` for (see `wanted`); `GitError` when an object cannot be
-    read."""
+    read. `commits`: the commits `asked` lists, read (their parents, for `Needs.paths_changed`)."""
     if not asked:
         return ContentFacts()
     deadline.check("listing the new files")
-    commits = list(dict.fromkeys(c for w in asked for c in w.commits))
-    raw = repo.diff_tree(commits, deadline)
-    changes = {c: tuple(FileChange(*change) for change in raw[c]) for c in commits}
+    listed = list(dict.fromkeys(c for w in asked for c in w.commits))
+    raw = repo.diff_tree(listed, deadline)
+    changes = {c: tuple(FileChange(*change) for change in raw[c]) for c in listed}
     limits: dict[str, int] = {}  # blob id -> how much of it to read (0: its size only)
     yaml_blobs: set[str] = set()
     tips: dict[int, Mapping[str, TipFile]] = {}
@@ -84,12 +104,47 @@ def gather_content(repo: Repo, asked: Sequence[Wanted], deadline: Deadline) -> C
             files = repo.ls_tree(w.tip, deadline)
             tips[w.update] = MappingProxyType({p: TipFile(p, o, m) for p, o, m in files})
     blobs = _read(repo, limits, deadline)
+    paths, updates = _paths_changed(repo, asked, commits, deadline)
     return ContentFacts(
         MappingProxyType(changes),
         MappingProxyType(blobs),
         MappingProxyType(_documents(blobs, yaml_blobs)),
         MappingProxyType(tips),
+        MappingProxyType(paths),
+        MappingProxyType(updates),
     )
+
+
+def _paths_changed(
+    repo: Repo, asked: Sequence[Wanted], commits: Mapping[str, Commit], deadline: Deadline
+) -> tuple[dict[str, Mapping[str, str]], dict[int, Mapping[str, str]]]:
+    """For the rules whose checks need `paths_changed`: the paths (and blobs left there) each
+    of their commits changes against its first parent, and those each update changes between
+    its tips (a creation: every file of its tip)."""
+    needing = [w for w in asked if content.needs(w.content).paths_changed]
+    if not needing:
+        return {}, {}
+    first_parents: dict[str, str | None] = {}
+    for oid in dict.fromkeys(c for w in needing for c in w.commits):
+        commit = commits.get(oid)
+        if commit is None:
+            raise GitError(f"commit {oid} was not read; refusing to judge its paths")
+        first_parents[oid] = commit.parents[0] if commit.parents else None
+    found = repo.first_parent_paths(first_parents, deadline)
+    paths: dict[str, Mapping[str, str]] = {c: MappingProxyType(found[c]) for c in first_parents}
+    updates: dict[int, Mapping[str, str]] = {}
+    for w in needing:
+        if w.update in updates:
+            continue
+        parents = commits[w.tip].parents if w.tip in paths else ()
+        if not w.old:
+            tree = {path: oid for path, oid, _ in repo.ls_tree(w.tip, deadline)}
+            updates[w.update] = MappingProxyType(tree)
+        elif parents[:1] == (w.old,):  # the usual push: the tip's own change is the update's
+            updates[w.update] = paths[w.tip]
+        else:
+            updates[w.update] = MappingProxyType(repo.changed_paths(w.old, w.tip, deadline))
+    return paths, updates
 
 
 def _selected(w: Wanted, changes: Mapping[str, tuple[FileChange, ...]]) -> Iterable[FileChange]:

@@ -8,7 +8,7 @@ whatever the number of rules and refs that include it (`objects`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -86,7 +86,7 @@ def gather(
 
     listed = [o for _, _, by_rule, _ in partial for c in by_rule.values() for o in c]
     commits = read_commits(repo, list(dict.fromkeys(listed)), fmt, check, deadline, progress)
-    found = _content(repo, partial, rules_of, peeled_of, deadline)
+    found = _content(repo, partial, rules_of, peeled_of, deadline, commits)
     facts = []
     for i, (update, new_type, by_rule, tag) in enumerate(partial):
         ff = None
@@ -95,7 +95,8 @@ def gather(
             ff = _fast_forward(repo, objects, update, [commits[o] for o in news], deadline)
         target = before.symbolic.get(update.ref)
         tip = found.tips.get(i) if found is not None else None
-        facts.append(RefFacts(update, ff, by_rule, tag, new_type, target, tip))
+        paths = found.updates_changed.get(i) if found is not None else None
+        facts.append(RefFacts(update, ff, by_rule, tag, new_type, target, tip, paths))
     push = Push(
         repository=repository or str(repo.path),
         pusher=pusher,
@@ -106,7 +107,12 @@ def gather(
     )
     if found is None:
         return push
-    return push._replace(changes=found.changes, blobs=found.blobs, documents=found.documents)
+    return push._replace(
+        changes=found.changes,
+        blobs=found.blobs,
+        documents=found.documents,
+        paths_changed=found.paths_changed,
+    )
 
 
 def _content(
@@ -115,6 +121,7 @@ def _content(
     rules_of: Sequence[tuple[Rule, ...]],
     peeled_of: Sequence[tuple[str, str]],
     deadline: Deadline,
+    commits: Mapping[str, Commit],
 ) -> ContentFacts | None:
     """What the content rules need (`facts.content`), loaded only when a rule has content
     (None otherwise: a push under a policy without content rules never loads that module)."""
@@ -123,12 +130,13 @@ def _content(
     from gitward.facts.content import gather_content, wanted  # noqa: PLC0415  # see above
 
     asked = []
-    for i, ((_, _, by_rule, _), rules, (peeled, peeled_type)) in enumerate(
+    for i, ((update, _, by_rule, _), rules, (peeled, peeled_type)) in enumerate(
         zip(partial, rules_of, peeled_of, strict=True)
     ):
         if peeled_type == "commit":
-            asked += wanted(i, rules, by_rule, peeled)
-    return gather_content(repo, asked, deadline)
+            old = "" if update.is_create else update.old
+            asked += wanted(i, rules, by_rule, peeled, old)
+    return gather_content(repo, asked, deadline, commits)
 
 
 def _object_format(repo: Repo, updates: Sequence[RefUpdate], deadline: Deadline) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -65,6 +65,43 @@ def _raw_change(raw: bytes, path: bytes) -> tuple[str, str, str, bool] | None:
         return None
     added = b"A" in fields[-1]
     return path.decode("utf-8", "surrogateescape"), oid, mode, added
+
+
+def _diff_entries(
+    out: bytes, commits: Mapping[str, object], headers: set[str] | None = None
+) -> Iterator[tuple[str, bytes, bytes]]:
+    """`(commit, raw entry, path)` of each entry `diff-tree --stdin -r -z --raw` printed for
+    `commits`, adding each commit it names to `headers`; `GitError` on a line that fits
+    neither (a header names a commit not asked)."""
+    current: str | None = None
+    tokens = out.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        if not token:
+            continue
+        if not token.startswith(b":"):
+            # The commit, then its parents when given on the line (`--stdin`).
+            current = token.decode("ascii", "replace").strip().partition(" ")[0]
+            if current not in commits:
+                raise GitError(f"git diff-tree printed an odd line: {token[:100]!r}")
+            if headers is not None:
+                headers.add(current)
+            continue
+        if current is None or i >= len(tokens):
+            raise GitError(f"git diff-tree printed an odd line: {token[:100]!r}")
+        yield current, token, tokens[i]
+        i += 1
+
+
+def _new_blob(raw: bytes) -> str:
+    """The blob a `diff-tree --raw` entry against one parent leaves (`:<old mode> <new mode>
+    <old id> <new id> <status>`); "" when it deletes the path."""
+    fields = raw[1:].split(b" ")
+    if len(fields) != 5:
+        raise GitError(f"git diff-tree printed an odd line: {raw[:100]!r}")
+    return "" if fields[1] == b"000000" else fields[3].decode("ascii", "replace")
 
 
 class RefListing(NamedTuple):
@@ -394,26 +431,50 @@ class Repo:
         args = ["diff-tree", "--stdin", "-r", "-z", "-c", "--root", "--no-renames"]
         data = "".join(f"{c}\n" for c in commits).encode()
         out = self._run(args, deadline, input=data).stdout
-        current: list[tuple[str, str, str, bool]] | None = None
-        tokens = out.split(b"\0")
-        i = 0
-        while i < len(tokens):
-            token = tokens[i]
-            i += 1
-            if not token:
-                continue
-            if not token.startswith(b":"):
-                current = found.get(token.decode("ascii", "replace").strip())
-                if current is None:
-                    raise GitError(f"git diff-tree printed an odd line: {token[:100]!r}")
-                continue
-            if current is None or i >= len(tokens):
-                raise GitError(f"git diff-tree printed an odd line: {token[:100]!r}")
-            change = _raw_change(token, tokens[i])
-            i += 1
+        for commit, raw, path in _diff_entries(out, found):
+            change = _raw_change(raw, path)
             if change is not None:
-                current.append(change)
+                found[commit].append(change)
         return found
+
+    def first_parent_paths(
+        self, commits: Mapping[str, str | None], deadline: Deadline | None = None
+    ) -> dict[str, dict[str, str]]:
+        """For each commit of `commits` (commit -> its first parent, None for a root commit),
+        every path it adds, changes or deletes against that parent (a root commit: every
+        file), with the blob it leaves there ("" when it deletes it). A merge's whole change to
+        its first parent counts, unlike `diff_tree`'s."""
+        found: dict[str, dict[str, str]] = {c: {} for c in commits}
+        if not commits:
+            return found
+        # `<commit> <parent>` compares the commit with that parent alone (git-diff-tree(1),
+        # --stdin), in any git version (--diff-merges=first-parent needs git 2.31).
+        lines = "".join(f"{c} {p}\n" if p else f"{c}\n" for c, p in commits.items())
+        # --always: a header for every commit, even one that changes nothing, so a commit git
+        # could not read (which it skips in silence) is told from one without changes.
+        args = ["diff-tree", "--stdin", "-r", "-z", "--root", "--no-renames", "--always"]
+        out = self._run(args, deadline, input=lines.encode()).stdout
+        headers: set[str] = set()
+        for commit, raw, path in _diff_entries(out, found, headers):
+            found[commit][path.decode("utf-8", "surrogateescape")] = _new_blob(raw)
+        missing = [c for c in commits if c not in headers]
+        if missing:
+            raise GitError(f"git diff-tree could not read commit {missing[0]}")
+        return found
+
+    def changed_paths(self, old: str, new: str, deadline: Deadline | None = None) -> dict[str, str]:
+        """Every path whose content differs between the trees of `old` and `new` (commits or
+        tags of commits), with its blob in `new` ("" when `new` has none)."""
+        if old.startswith("-") or new.startswith("-"):
+            raise GitError(f"not a commit: {old!r} or {new!r}")
+        out = self._run(["diff-tree", "-r", "-z", "--no-renames", old, new], deadline).stdout
+        tokens = [t for t in out.split(b"\0") if t]
+        if len(tokens) % 2 or not all(t.startswith(b":") for t in tokens[::2]):
+            raise GitError(f"git diff-tree printed an odd line: {out[:100]!r}")
+        return {
+            path.decode("utf-8", "surrogateescape"): _new_blob(raw)
+            for raw, path in zip(tokens[::2], tokens[1::2], strict=True)
+        }
 
     def ls_tree(
         self, tree_ish: str, deadline: Deadline | None = None

@@ -93,6 +93,16 @@ class FilesCheck(NamedTuple):
     case_collisions: bool = False  # refuse paths that only differ in case (at the pushed tip)
 
 
+class ProtectedPaths(NamedTuple):
+    """Changes to these paths need signatures of allowed signers (`content.twoperson`)."""
+
+    paths: tuple[str, ...]  # `pathglobs` globs
+    # Signer ids and `group:<name>` entries whose signatures count; empty: nobody (fail closed).
+    signers: tuple[str, ...]
+    # Distinct allowed signers the commits that bring a change must carry together.
+    min_signers: int = 1
+
+
 class ContentRule(NamedTuple):
     """Checks of the files the rule's new commits add or change (`policy.content`).
 
@@ -104,6 +114,7 @@ class ContentRule(NamedTuple):
     paths: tuple[str, ...] | None = None
     secrets: SecretsCheck | None = None
     files: FilesCheck | None = None
+    protected_paths: ProtectedPaths | None = None
 
 
 class Rule(NamedTuple):

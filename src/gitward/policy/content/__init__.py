@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitward.model import Violation
-from gitward.policy.content import files, secrets
+from gitward.policy.content import files, secrets, twoperson
 from gitward.policy.content.scope import ContentCheck, Needs, Scope, new_files
 from gitward.policy.context import RuleContext
 from gitward.policy.spec import ContentRule
@@ -19,6 +19,7 @@ from gitward.policy.spec import ContentRule
 CHECKS: dict[str, ContentCheck] = {
     "files": files.CHECK,
     "secrets": secrets.CHECK,
+    "protected_paths": twoperson.CHECK,
 }
 
 
@@ -35,6 +36,7 @@ def needs(content: ContentRule) -> Needs:
         content_bytes=max((n.content_bytes for n in wanted), default=0),
         tip_tree=any(n.tip_tree for n in wanted),
         yaml=any(n.yaml for n in wanted),
+        paths_changed=any(n.paths_changed for n in wanted),
     )
 
 

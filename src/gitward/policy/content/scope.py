@@ -48,6 +48,9 @@ class Needs(NamedTuple):
     tip_tree: bool = False
     # `Scope.documents(...)`: files named *.yaml / *.yml parsed as YAML (needs `content_bytes`).
     yaml: bool = False
+    # `Scope.paths_changed(...)`, `Scope.update_paths()`: every path each commit changes
+    # against its first parent and those the update changes, deleted ones included.
+    paths_changed: bool = False
 
 
 class Scope(NamedTuple):
@@ -82,6 +85,23 @@ class Scope(NamedTuple):
         if self.ctx.facts.tip_files is None:
             raise GitError(f"the tree of {self.ctx.ref} was not read; refusing to judge it")
         return self.ctx.facts.tip_files
+
+    def paths_changed(self, commit: str) -> Mapping[str, str]:
+        """Every path `commit` changes against its first parent (added, changed or deleted;
+        for a merge, all it brings to its first parent) -> the blob it leaves there ("" if
+        deleted) (for `Needs.paths_changed`)."""
+        found = self.ctx.push.paths_changed.get(commit)
+        if found is None:
+            raise GitError(f"the paths of commit {commit} were not read; refusing to judge it")
+        return found
+
+    def update_paths(self) -> Mapping[str, str]:
+        """The paths the update changes between its old and new tip -> their blob at the new
+        tip ("" if deleted); for a creation, every file of the new tip (for
+        `Needs.paths_changed`)."""
+        if self.ctx.facts.changed_paths is None:
+            raise GitError(f"the paths {self.ctx.ref} changes were not read; refusing to judge")
+        return self.ctx.facts.changed_paths
 
     def tip_commit(self) -> str:
         tag = self.ctx.facts.tag

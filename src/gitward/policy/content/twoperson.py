@@ -10,42 +10,82 @@ the rule's ref, the commits that bring the change must:
 - together carry signatures of at least `min_signers` distinct allowed signers -> check
   `two-person`. With 2, the author's signed commit and a second member's signed merge commit
   pass; one stolen key (every commit signed by it is one signer) or one careless reviewer
-  cannot change a protected path alone.
+  cannot change a protected path alone. Only the commits that bring the version the ref ends
+  up with count: a second member's signed commit of another version of the file, merged in
+  and then overwritten, vouches for nothing the ref gets.
 
-Which commits bring a change (`bringers`): those in the push that change the path themselves
-(facts: each commit's diff against its first parent), and every merge commit in the push through
-which one of them arrives from a side branch (reachable from a later parent, not the first).
+Which changes (`run`): the protected paths (also selected by the rule's `paths`) that a commit
+the rule checks changes against its first parent (added, changed or deleted; for a merge, all
+it brings to its first parent, so a merge that quietly takes an older version is a change
+too), and that the update changes between the ref's old and new tip. The second condition
+spares a sync merge ("merge main into my branch") that repeats a change the ref already has;
+the first keeps the exclusion semantics of every content check: content the ref gets from
+history a ref the rule protects already holds is not judged again.
+
+Which commits bring a change (`bringers`): those in the push that change the path themselves,
+and every merge commit in the push through which one of them arrives from a side branch
+(reachable from a later parent, not the first). Which count: the same, from the commits that
+leave the path as the new tip has it.
 """
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
 from typing import NamedTuple
 
 from gitward.errors import GitError
 from gitward.model import Commit, Violation
-from gitward.policy import hints, signatures
+from gitward.policy import pathglobs, quorum, signatures
+from gitward.policy.content import twoperson_report
+from gitward.policy.content.scope import ContentCheck, Needs, Scope
 from gitward.policy.context import RuleContext
-from gitward.policy.globs import ref_matches
-from gitward.policy.keys import validity_problem
 from gitward.policy.sigfaults import Finding
-from gitward.policy.spec import OpenPGPKey, SignatureRule, Signer, Signers
+from gitward.policy.spec import ProtectedPaths, SignatureRule
 
-SHOWN = 3  # paths or signers named in one message
+SPEND_EVERY = 256  # commits between two looks at the time budget
 
 
-class ProtectedPaths(NamedTuple):
-    paths: tuple[str, ...]  # globs
-    signers: tuple[str, ...]  # signer ids and `group:<name>`; empty: nobody (fail closed)
-    min_signers: int = 1
+def needs(settings: ProtectedPaths) -> Needs:
+    return Needs(paths_changed=True)
 
-    def protects(self, path: str) -> bool:
-        return any(
-            ref_matches(g, path) or (g.startswith("**/") and ref_matches(g[3:], path))
-            for g in self.paths
-        )
+
+def run(scope: Scope, settings: ProtectedPaths) -> Iterator[Violation]:
+    """The update's changes of protected paths (module docstring), judged by `check`."""
+    pushed = _parents_first(scope.ctx.commits())
+    final = scope.update_paths()  # path -> its blob at the new tip
+    touched: dict[str, list[str]] = {}  # path -> the commits that change it
+    setters: dict[str, list[str]] = {}  # path -> those that leave it as the new tip has it
+    for n, oid in enumerate(pushed):
+        if n % SPEND_EVERY == 0:
+            scope.spend("checking protected paths")
+        for path, blob in scope.paths_changed(oid).items():
+            if path in final and pathglobs.select(scope.content.paths, path):
+                touched.setdefault(path, []).append(oid)
+                if blob == final[path]:
+                    setters.setdefault(path, []).append(oid)
+    yield from check(scope.ctx, settings, changes(settings, pushed, touched, setters))
+
+
+def _parents_first(commits: Sequence[Commit]) -> dict[str, Commit]:
+    """`commits` each after its parents among them: git lists them by date, which a clock
+    can get wrong, and the report names the first signer's commit and the last bringer."""
+    by_id = {c.oid: c for c in commits}
+    out: dict[str, Commit] = {}
+    for start in reversed(commits):
+        stack = [start.oid]
+        while stack:
+            oid = stack[-1]
+            todo = [p for p in by_id[oid].parents if p in by_id and p not in out]
+            if oid in out or not todo:
+                out.setdefault(oid, by_id[oid])
+                stack.pop()
+            else:
+                stack.extend(todo)
+    return out
+
+
+def protects(rule: ProtectedPaths, path: str) -> bool:
+    return pathglobs.select(rule.paths, path)
 
 
 class Change(NamedTuple):
@@ -53,6 +93,8 @@ class Change(NamedTuple):
 
     paths: tuple[str, ...]
     commits: tuple[str, ...]  # the commits that bring them, in the push's order
+    # Those whose signers count: the ones that bring the paths' final version (None: all).
+    counted: tuple[str, ...] | None = None
 
 
 def bringers(commits: Mapping[str, Commit], touching: Collection[str]) -> tuple[str, ...]:
@@ -95,16 +137,28 @@ def _reach(
 
 
 def changes(
-    rule: ProtectedPaths, commits: Mapping[str, Commit], touched: Mapping[str, Iterable[str]]
+    rule: ProtectedPaths,
+    commits: Mapping[str, Commit],
+    touched: Mapping[str, Iterable[str]],
+    setters: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[Change, ...]:
     """The protected paths of `touched` (path -> the push's commits that change it; only paths
     the update changes between the ref's old and new tip), grouped by the commits that bring
-    them."""
-    grouped: dict[tuple[str, ...], list[str]] = {}
+    them. `setters`: path -> those of them that leave it as the new tip has it (None: all)."""
+    grouped: dict[tuple[tuple[str, ...], tuple[str, ...] | None], list[str]] = {}
+    brought: dict[frozenset[str], tuple[str, ...]] = {}  # most paths share their commits
+
+    def bring(touching: frozenset[str]) -> tuple[str, ...]:
+        if touching not in brought:
+            brought[touching] = bringers(commits, touching)
+        return brought[touching]
+
     for path in sorted(touched):
-        if rule.protects(path):
-            grouped.setdefault(bringers(commits, frozenset(touched[path])), []).append(path)
-    return tuple(Change(tuple(paths), oids) for oids, paths in grouped.items())
+        if protects(rule, path):
+            final = None if setters is None else bring(frozenset(setters.get(path, ())))
+            key = (bring(frozenset(touched[path])), final)
+            grouped.setdefault(key, []).append(path)
+    return tuple(Change(tuple(paths), oids, counted) for (oids, counted), paths in grouped.items())
 
 
 def check(ctx: RuleContext, rule: ProtectedPaths, found: Sequence[Change]) -> Iterator[Violation]:
@@ -115,6 +169,7 @@ def check(ctx: RuleContext, rule: ProtectedPaths, found: Sequence[Change]) -> It
     for change in found:
         counted: dict[str, str] = {}  # signer id -> the first commit they signed
         refused = False
+        counts = set(change.commits if change.counted is None else change.counted)
         for oid in change.commits:
             commit = ctx.push.commits.get(oid)
             if commit is None:  # incomplete facts: judging part of a push would fail open
@@ -123,12 +178,15 @@ def check(ctx: RuleContext, rule: ProtectedPaths, found: Sequence[Change]) -> It
             if verdict is None:
                 verdict = judged[oid] = _signer(ctx, sigrule, commit)
                 if isinstance(verdict, Finding):
-                    yield _unsigned(ctx, change, commit, verdict)
+                    yield twoperson_report.unsigned(ctx, change.paths, commit, verdict)
             refused = refused or isinstance(verdict, Finding)
-            if isinstance(verdict, str):
+            if isinstance(verdict, str) and oid in counts:
                 counted.setdefault(verdict, oid)
-        if len(counted) < rule.min_signers and not (rule.min_signers == 1 and refused):
-            yield _short(ctx, rule, change, counted)
+        # Counted as `signatures.min_distinct_signers` counts: by signer id.
+        missing, _ = quorum.shortfall(rule.min_signers, counted)
+        if missing and not (rule.min_signers == 1 and refused):
+            last = change.commits[-1] if change.commits else None
+            yield twoperson_report.short(ctx, rule, change.paths, last, counted, missing)
 
 
 def _signer(ctx: RuleContext, sigrule: SignatureRule, commit: Commit) -> str | Finding:
@@ -140,68 +198,4 @@ def _signer(ctx: RuleContext, sigrule: SignatureRule, commit: Commit) -> str | F
     return owned[0].id
 
 
-def _paths(paths: Sequence[str]) -> str:
-    shown = ", ".join(paths[:SHOWN])
-    return shown if len(paths) <= SHOWN else f"{shown} and {len(paths) - SHOWN} more"
-
-
-def _unsigned(ctx: RuleContext, change: Change, commit: Commit, found: Finding) -> Violation:
-    what = hints.about(commit, f"brings protected {_paths(change.paths)}, but is {found.what}")
-    hint = found.hint or hints.resign(ctx.facts, commit, found.advice)
-    return ctx.violation("path-signature", what, hint, commit.oid)
-
-
-def _short(
-    ctx: RuleContext, rule: ProtectedPaths, change: Change, counted: Mapping[str, str]
-) -> Violation:
-    """Which signatures are missing, and how the pusher gets them."""
-    who = ", ".join(rule.signers) or "nobody"
-    missing = rule.min_signers - len(counted)
-    have = ", ".join(f"{signer} ({oid[:10]})" for signer, oid in counted.items())
-    what = (
-        f"{_paths(change.paths)} needs signatures of {rule.min_signers} distinct allowed "
-        f"signers ({who}) on the commits that bring it; "
-        f"{'it has ' + have if have else 'it has none'}: {missing} more needed"
-    )
-    others = _able(ctx.signers, rule.signers, ctx.push.received_at, counted.keys())
-    last = change.commits[-1] if change.commits else None
-    if len(others) < missing:
-        hint = (
-            f"too few other allowed signers ({who}) hold a key that can sign now: ask an admin "
-            "to allow another signer, or to lower the rule's min_signers"
-        )
-        return ctx.violation("two-person", what, hint, last)
-    names = ", ".join(others[:SHOWN]) + (", ..." if len(others) > SHOWN else "")
-    branch = shlex.quote(ctx.ref.removeprefix("refs/heads/"))
-    tip = ctx.facts.update.new[:12]
-    if missing == 1:
-        how = (
-            f"ask another allowed signer ({names}) to bring it with a signed merge commit: "
-            f"push your work to a branch this rule does not protect; they fetch it and, on an "
-            f"up-to-date {branch}, run `git merge --no-ff -S {tip}`, then push {branch}"
-        )
-    else:
-        how = (
-            f"ask {missing} other allowed signers ({names}) to bring it with signed merge "
-            f"commits onto {branch}, each merging the one before (git merge --no-ff -S)"
-        )
-    return ctx.violation("two-person", what, how, last)
-
-
-def _able(
-    signers: Signers, allowed: tuple[str, ...], at: datetime, but: Collection[str]
-) -> list[str]:
-    """Allowed signers other than `but` who hold a key that may sign at `at`."""
-    ids = signers.members(allowed) - set(but)
-    return sorted(s.id for s in signers.signers if s.id in ids and _can_sign(s, at))
-
-
-def _can_sign(signer: Signer, at: datetime) -> bool:
-    return any(
-        validity_problem(k.validity, at) is None and _cert_usable(k, at)
-        for k in signer.openpgp_keys
-    ) or any(validity_problem(k.validity, at) is None for k in signer.ssh_keys)
-
-
-def _cert_usable(key: OpenPGPKey, at: datetime) -> bool:
-    return not key.cert_revoked and (key.expires_at is None or at < key.expires_at)
+CHECK = ContentCheck(needs, run)
