@@ -12,7 +12,6 @@ from gwpush import Signer, write_config
 
 from gitward.config import gitleaks, load
 from gitward.errors import GitError
-from gitward.model import Documents
 from gitward.policy import content, pathglobs
 from gitward.policy.content.leaks import Finding, Scanner, allowed
 from gitward.policy.content.scope import Scope
@@ -100,10 +99,12 @@ def scope(push_files: dict[str, bytes]) -> Scope:
 def test_the_scope_gives_documents_and_the_tip_commit() -> None:
     s = scope({"a.yaml": b"a: 1\n"})
     oid = next(iter(s.ctx.push.blobs))
-    with pytest.raises(GitError, match="was not parsed"):
-        s.documents(oid)
-    parsed = s.ctx.push._replace(documents={oid: Documents(({"a": 1},))})
-    assert Scope(s.ctx._replace(push=parsed), s.content, ()).documents(oid).values == ({"a": 1},)
+    with pytest.raises(GitError, match="a.yaml of refs/heads/main was not parsed"):
+        s.documents("a.yaml", oid)
+    parsed = s.ctx.push._replace(documents={("a.yaml", oid): ({"a": 1},), ("b", oid): None})
+    judged = Scope(s.ctx._replace(push=parsed), s.content, ())
+    assert judged.documents("a.yaml", oid) == ({"a": 1},)
+    assert judged.documents("b", oid) is None  # read, and no manifest
     assert s.tip_commit() == s.ctx.facts.update.new
     assert s.memo == {}  # no shared memo outside an evaluation: a private one
 

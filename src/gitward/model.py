@@ -179,11 +179,20 @@ class Blob(NamedTuple):
     skipped: str = ""
 
 
-class Documents(NamedTuple):
-    """A YAML file's documents as `yaml.safe_load_all` reads them, or why it could not."""
+class Unreadable(NamedTuple):
+    """A file the manifests adapter could not read as documents (bad YAML, too large, binary)."""
 
-    values: tuple[object, ...] = ()
-    error: str | None = None
+    reason: str
+    # Whether its text has a `kind: Secret` line, and template braces (`{{`): a Helm template is
+    # rendered elsewhere, from values kept elsewhere.
+    declares_secret: bool = False
+    templated: bool = False
+
+
+# A file of a push as `gitward.manifests` reads it: its documents (JSON values, None for an
+# empty document), `Unreadable`, or None when it is no manifest (neither YAML nor JSON, nor a
+# file a `.sops.yaml` says must be encrypted).
+ParsedFile = tuple[object, ...] | Unreadable | None
 
 
 class TipFile(NamedTuple):
@@ -259,7 +268,8 @@ class Push(NamedTuple):
     # `commits_by_rule` of every rule with `content`), and the blobs those checks read.
     changes: Mapping[str, tuple[FileChange, ...]] = MappingProxyType({})
     blobs: Mapping[str, Blob] = MappingProxyType({})
-    documents: Mapping[str, Documents] = MappingProxyType({})  # blob id -> its YAML
+    # (path, blob id) -> the file as `gitward.manifests` read it, for checks that ask.
+    documents: Mapping[tuple[str, str], ParsedFile] = MappingProxyType({})
 
     def option(self, key: str) -> str | None:
         """Value of the last `-o key=value` push option, or None."""

@@ -101,8 +101,22 @@ def content_files(doc: object) -> list[tuple[KeyPath, str]]:
     return found
 
 
+def rego_files(doc: object) -> list[tuple[KeyPath, str]]:
+    """Every (key path, file name) of a Rego policy a rule names."""
+    found: list[tuple[KeyPath, str]] = []
+    for i, rule in _rules(doc):
+        content = rule.get("content")
+        rego = content.get("rego") if isinstance(content, dict) else None
+        found += _strings(rego, "policies", ("rules", i, "content", "rego"))
+    return found
+
+
 def _content(value: dict[str, Any]) -> spec.ContentRule:
     parts: dict[str, Any] = dict(value)
+    if "kubernetes_secrets" in value:
+        parts["kubernetes_secrets"] = spec.KubernetesSecretsCheck()
+    if "rego" in value:
+        parts["rego"] = spec.RegoCheck(tuple(value["rego"]["policies"]))
     if "secrets" in value:
         parts["secrets"] = spec.SecretsCheck(**value["secrets"])
     if "files" in value:

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from gitward.errors import ConfigError, GitwardError
+from gitward.errors import ConfigError, PolicyFailed
 from gitward.policy.content.k8s import Denial
 from gitward.rego import admission
 from gitward.rego.engine import Compiled, Module, RegoError, Runner, compile_query
@@ -29,10 +29,6 @@ RULES = ("deny", "violation")
 MESSAGE_LIMIT = 300
 _PACKAGE = re.compile(r"^[ \t]*package[ \t]+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)[ \t]*(?:#.*)?$", re.M)
 _RULE = re.compile(r"^[ \t]*(?:deny|violation)\b", re.M)
-
-
-class PolicyFailed(GitwardError):
-    """A Rego policy failed on a pushed manifest: the push cannot be judged, so it is refused."""
 
 
 class RegoPolicy(NamedTuple):
@@ -101,26 +97,30 @@ def evaluate(
     documents: Sequence[object],
     before: Sequence[object] = (),
     user: str | None = None,
+    runner: Runner | None = None,
 ) -> tuple[Denial, ...]:
     """What `policies` deny in the new or changed objects of one pushed file (`before`: its
-    documents before the push). Raises PolicyFailed when a policy cannot judge one."""
+    documents before the push). Raises PolicyFailed when a policy cannot judge one. `runner`:
+    one to reuse (making one costs an interpreter)."""
     if not policies:
         return ()
-    runner = Runner()
+    runner = runner or Runner()
     found: list[Denial] = []
     for request in admission.requests(documents, before, user):
         where = f"{path}, document {request.document + 1} ({request.resource})"
         try:
             runner.set_input(request.input)
         except RegoError as exc:
-            raise PolicyFailed(f"cannot give {where} to the Rego policies: {exc}") from None
+            names = ", ".join(p.name for p in policies)
+            raise PolicyFailed(names, f"cannot give {where} to the Rego policies: {exc}") from None
         for policy in policies:
             try:
                 bindings = runner.run(policy.compiled)
             except RegoError as exc:
                 raise PolicyFailed(
+                    policy.name,
                     f"Rego policy {policy.name} ({policy.path}) failed on {where}: {exc}; "
-                    "the push is refused until the policy can judge it"
+                    "the push is refused until the policy can judge it",
                 ) from None
             messages = {_message(v) for rule in RULES for v in bindings.get(rule) or ()}
             found.extend(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitward.model import Violation
-from gitward.policy.content import files, secrets
+from gitward.policy.content import files, kubernetes_secrets, rego_policies, secrets
 from gitward.policy.content.scope import ContentCheck, Needs, Scope, new_files
 from gitward.policy.context import RuleContext
 from gitward.policy.spec import ContentRule
@@ -19,6 +19,8 @@ from gitward.policy.spec import ContentRule
 CHECKS: dict[str, ContentCheck] = {
     "files": files.CHECK,
     "secrets": secrets.CHECK,
+    "kubernetes_secrets": kubernetes_secrets.CHECK,
+    "rego": rego_policies.CHECK,
 }
 
 
