@@ -49,9 +49,12 @@ def run(scope: Scope, settings: RegoCheck) -> Iterator[Violation]:
                 yield scope.violation("rego", what, hint, file.commit)
             continue
         for denial in _denials(scope, judge, settings, file, parsed):
-            finding = denial.finding()
-            what = f"{k8s.where(file.path, finding.document)}: {finding.what}"
-            yield scope.violation("rego", what, finding.hint, file.commit)
+            # Where and which policy first: the report shortens long messages at their end.
+            what = (
+                f"{k8s.where(file.path, denial.document)}: {denial.resource} denied by Rego "
+                f"policy {denial.policy}: {denial.message}"
+            )
+            yield scope.violation("rego", what, denial.finding().hint, file.commit)
 
 
 def _at_tip(scope: Scope, tip: Mapping[str, TipFile]) -> Iterator[NewFile]:
