@@ -99,7 +99,7 @@ def scope(push_files: dict[str, bytes]) -> Scope:
 def test_the_scope_gives_documents_and_the_tip_commit() -> None:
     s = scope({"a.yaml": b"a: 1\n"})
     oid = next(iter(s.ctx.push.blobs))
-    with pytest.raises(GitError, match="a.yaml of refs/heads/main was not parsed"):
+    with pytest.raises(GitError, match=r"a\.yaml of refs/heads/main was not parsed"):
         s.documents("a.yaml", oid)
     parsed = s.ctx.push._replace(documents={("a.yaml", oid): ({"a": 1},), ("b", oid): None})
     judged = Scope(s.ctx._replace(push=parsed), s.content, ())

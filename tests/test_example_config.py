@@ -94,11 +94,13 @@ def test_with_signers_added_config_check_is_ok(
     assert main(["config", "check", str(example)]) == 0
     out, _ = capsys.readouterr()
     *content, ok = out.splitlines()
-    assert ok == f"OK: 4 rules, 2 signers, 2 forge(s) in forges.yaml ({example / 'policy.yaml'})"
+    assert ok == f"OK: 5 rules, 2 signers, 2 forge(s) in forges.yaml ({example / 'policy.yaml'})"
     assert content[0].endswith("218 of 218 rules usable with RE2")
-    assert content[1] == (
-        "secrets allowlist secrets-allowlist.yaml: 1 path(s), 1 regex(es), 0 fingerprint(s)"
-    )
+    assert content[1:] == [
+        "secrets allowlist secrets-allowlist.yaml: 1 path(s), 1 regex(es), 0 fingerprint(s)",
+        "rego: 3 policy file(s) compiled: rego/privileged.rego, rego/images.rego, "
+        "rego/networkpolicy-ingress.rego",
+    ]
     loaded = config.load(example, now=datetime.now(UTC))
     assert loaded.warnings == ()
     assert loaded.audit_log == example / "audit.jsonl"
@@ -132,10 +134,15 @@ def test_protected_branches(example: Path) -> None:
     policy = config.load(example).policy
     assert [r.id for r in policy.rules] == [
         "protect-branches", "release-tags", "conventional-commits", "gitops-content",
+        "gitops-manifests",
     ]  # fmt: skip
-    for ref in ("refs/heads/main", "refs/heads/release/1.2"):
-        # Ticket numbers there, not Conventional Commits: the warning rule excludes them.
-        assert [r.id for r in policy.rules_for(ref)] == ["protect-branches", "gitops-content"]
+    # Ticket numbers there, not Conventional Commits: the warning rule excludes them.
+    assert [r.id for r in policy.rules_for("refs/heads/main")] == [
+        "protect-branches", "gitops-content", "gitops-manifests",
+    ]  # fmt: skip
+    assert [r.id for r in policy.rules_for("refs/heads/release/1.2")] == [
+        "protect-branches", "gitops-content",
+    ]  # fmt: skip
     rule = policy.rules[0]
     assert rule.mode == "enforce"
     assert rule.signatures == spec.SignatureRule(signers=("group:maintainers",))
@@ -177,8 +184,8 @@ def test_every_policy_key_is_explained_by_a_comment() -> None:
 
 def test_gitops_content_uses_every_content_check(example: Path) -> None:
     policy = config.load(example).policy
-    rule = policy.rules[-1]
-    assert rule.id == "gitops-content" and rule.mode == "enforce"
+    rule = next(r for r in policy.rules if r.id == "gitops-content")
+    assert rule.mode == "enforce" and rule.refs == ("refs/heads/**", "refs/tags/**")
     assert rule.bypass == ("group:release-managers",)
     content = rule.content
     assert content is not None and content.secrets is not None and content.files is not None
@@ -188,7 +195,23 @@ def test_gitops_content_uses_every_content_check(example: Path) -> None:
     assert "pem" in content.files.forbidden_extensions
     allow = policy.content_data.allowlists["secrets-allowlist.yaml"]
     assert allow.fingerprints == ()  # shipped without reviewed findings
+    assert content.kubernetes_secrets is not None
     # Every content check the engine has is used by the example.
     from gitward.policy.content import CHECKS
 
-    assert all(getattr(content, name) is not None for name in CHECKS)
+    used = [r.content for r in policy.rules if r.content is not None]
+    assert all(any(getattr(c, name) is not None for c in used) for name in CHECKS)
+
+
+def test_gitops_manifests_run_the_example_rego_policies(example: Path) -> None:
+    loaded = config.load(example)
+    rule = next(r for r in loaded.policy.rules if r.id == "gitops-manifests")
+    assert rule.refs == ("refs/heads/main",) and rule.mode == "enforce"
+    assert rule.content is not None and rule.content.paths == ("clusters/**",)
+    assert rule.content.rego is not None
+    names = rule.content.rego.policies
+    assert names == ("rego/privileged.rego", "rego/images.rego", "rego/networkpolicy-ingress.rego")
+    assert all((EXAMPLE / name).is_file() for name in names)
+    from gitward.config import rego_files
+
+    rego_files.compile_all(loaded.policy.content_data.rego)  # each compiles

@@ -48,6 +48,8 @@ def run(scope: Scope, settings: RegoCheck) -> Iterator[Violation]:
                 hint = "fix the file so that kubectl could apply it, and push again"
                 yield scope.violation("rego", what, hint, file.commit)
             continue
+        if not any(True for doc in parsed for _ in k8s.objects(doc)):
+            continue  # no Kubernetes object: the engine is not even loaded
         for denial in _denials(scope, judge, settings, file, parsed):
             # Where and which policy first: the report shortens long messages at their end.
             what = (
