@@ -9,7 +9,8 @@ figure with the ratio against its target:
                hook peak RSS (< 200 MB)
   ssh          the same with SSH signatures and gpg.ssh.allowedSignersFile
   content      a push adding --files new text files (~50 MB, a manifest in 16) to a protected
-               branch under the example config's content checks: hook median within the
+               branch under the example config's content checks (secrets, files, Kubernetes
+               Secrets, the three example Rego policies on every object): hook median within the
                default 4 s budget, peak RSS < 300 MB, throughput (MB/s) and cost per blob
   one-commit   real `git push` of one signed commit that changes a file, under the example
                config's content rules too: hook added wall time over a no-op hook (< 150 ms
@@ -68,8 +69,9 @@ rules:
       block_deletion: true
 {content}"""
 
-# The example config's content rule (config/policy.yaml, gitops-content), on main. The
-# Kubernetes-secret check and the Rego policies join here as keys of `content:` when they land.
+# The example config's content rules (config/policy.yaml, gitops-content and gitops-manifests)
+# as one, on main: the Rego policies judge every manifest of the push (the example's run on
+# clusters/ only), with the example's policy files (copied into the config directory).
 CONTENT = """\
     content:
       paths: ["**", "!docs/examples/"]
@@ -83,7 +85,11 @@ CONTENT = """\
         forbidden_extensions: [pem, key, p12, pfx, jks, keystore]
         symlinks_outside: true
         case_collisions: true
+      kubernetes_secrets: {}
+      rego:
+        policies: [rego/privileged.rego, rego/images.rego, rego/networkpolicy-ingress.rego]
 """
+EXAMPLE_REGO = Path(__file__).resolve().parents[1] / "config" / "rego"
 CONTENT_POLICY = """\
 version: 1
 settings:
@@ -112,6 +118,7 @@ def write_config(
     (cfg / "signers" / "keys").mkdir(parents=True)
     (cfg / "policy.yaml").write_text(POLICY.format(timeout=timeout, content=content))
     (cfg / "secrets-allowlist.yaml").write_text("paths: [tests/fixtures/secrets/]\n")
+    shutil.copytree(EXAMPLE_REGO, cfg / "rego")
     (cfg / "signers" / "keys" / f"{pgp.fingerprint}.asc").write_bytes(pgp.public_armored)
     (cfg / "signers" / "bench.yaml").write_text(
         "id: bench\nname: Bench\nemails: [alice@example.com]\n"
@@ -196,6 +203,7 @@ def content(root: Path, args: argparse.Namespace) -> bool:
     text = CONTENT_POLICY.format(timeout=args.timeout, content=CONTENT)
     (cfg / "policy.yaml").write_text(text)
     (cfg / "secrets-allowlist.yaml").write_text("paths: [tests/fixtures/secrets/]\n")
+    shutil.copytree(EXAMPLE_REGO, cfg / "rego")
     repo = root / "content.git"
     subprocess.run(["git", "init", "-q", "--bare", str(repo)], check=True, env=BASE_ENV)
     base = next(gitobjs.file_commit_chain(repo, 1, lambda payload: b""))
