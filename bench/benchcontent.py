@@ -2,7 +2,8 @@
 
 `push_of_files` makes a chain of commits that together add `files` new text files of about
 `size` bytes each: Python modules, Markdown pages and, one in `manifest_every`, Kubernetes
-manifests as a GitOps repository holds them: a Deployment, its Service and NetworkPolicy, and
+manifests under `clusters/` (where the example config runs its Rego policies), as a GitOps
+repository holds them: a Deployment, its Service and NetworkPolicy, and
 a ConfigMap carrying the service's configuration file (most of the manifest's bytes). Each
 object passes the example Rego policies (images from registry.example.com pinned by digest, no
 privileged container, ingress from the cluster's network only), so the push is accepted after
@@ -91,7 +92,7 @@ def push_of_files(
         lines = []
         for i in range(c * per_commit, min(files, (c + 1) * per_commit)):
             if i % manifest_every == 0:
-                path, data = f"deploy/svc-{i}/deployment.yaml", _manifest(rng, i, size)
+                path, data = f"clusters/svc-{i}/deployment.yaml", _manifest(rng, i, size)
                 manifests += 1
             elif i % 3 == 0:
                 path, data = f"docs/runbook-{i}.md", _markdown(rng, size)
