@@ -36,6 +36,9 @@ class RegoPolicy(NamedTuple):
     path: str
     package: str
     compiled: Compiled
+    # Whether the source names `review` at all: only then can it read Gatekeeper's
+    # `input.review` (and `input.parameters`), which are left out of the input otherwise.
+    gatekeeper: bool = True
 
 
 def load(
@@ -88,7 +91,28 @@ def compile_policy(
             [p if p.startswith(named) else f"{path}: {p}" for p in exc.problems]
         ) from None
     name = path.rpartition("/")[2].removesuffix(".rego")
-    return RegoPolicy(name, path, package.group(1), compiled)
+    code = [_without_comments(t) for t in (source, *(lib.source for lib in libraries))]
+    gatekeeper = any("review" in text or "parameters" in text for text in code)
+    return RegoPolicy(name, path, package.group(1), compiled, gatekeeper)
+
+
+def _without_comments(source: str) -> str:
+    """`source` without its `#` comments (a `#` in a "string" or `raw string` stays)."""
+    out, quote, escaped = [], "", False
+    chars = iter(source)
+    for char in chars:
+        if escaped:
+            escaped = False
+        elif quote:
+            escaped = char == "\\" and quote == '"'
+            quote = "" if char == quote else quote
+        elif char in '"`':
+            quote = char
+        elif char == "#":
+            out.append(next((c for c in chars if c == "\n"), ""))  # the comment's end of line
+            continue
+        out.append(char)
+    return "".join(out)
 
 
 def evaluate(
@@ -106,7 +130,8 @@ def evaluate(
         return ()
     runner = runner or Runner()
     found: list[Denial] = []
-    for request in admission.requests(documents, before, user):
+    gatekeeper = any(p.gatekeeper for p in policies)
+    for request in admission.requests(documents, before, user, gatekeeper):
         where = f"{path}, document {request.document + 1} ({request.resource})"
         try:
             runner.set_input(request.input)
