@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import gwmanifests
 import pytest
-from gwpush import Client, Pushed, Signer, audit, bare_repo, python_without, write_config
+from gwpush import (
+    Client,
+    Pushed,
+    Signer,
+    audit,
+    bare_repo,
+    clean_env,
+    python_without,
+    write_config,
+)
 
 from gitward.cli import main as gitward_main
 
@@ -207,6 +217,34 @@ def test_only_manifests_as_the_tip_holds_them_are_judged(client: Client, server:
     commit(client, "fixed", {"clusters/app.yaml": pod()})
     result = client.push(server, "HEAD:refs/heads/main")
     assert result.ok, result.text  # the cluster never applies the first version
+
+
+def test_objects_are_judged_against_what_the_ref_held(client: Client, tmp_path: Path) -> None:
+    shrink = (
+        "package kubernetes.admission\nimport rego.v1\n"
+        'deny contains "replicas go down" if { input.request.operation == "UPDATE"; '
+        "input.request.oldObject.spec.replicas > input.request.object.spec.replicas }\n"
+    )
+    policies = ["rego/privileged.rego", "rego/shrink.rego"]
+    config = make_config(tmp_path / "etc", policies, {"rego/shrink.rego": shrink})
+    server = bare_repo(tmp_path / "s.git", config)
+    scale = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: %d}\n"
+    old = pod(privileged=True) + "---\n" + scale % 3
+    held = commit(client, "grandfathered", {"clusters/app.yaml": old})
+    assert client.push(server, "HEAD:refs/heads/topic").ok  # no rule there
+    # main held it before the policy did (set on the server, as an admin would).
+    env = {**clean_env(), "GIT_DIR": str(server)}
+    subprocess.run(["git", "update-ref", "refs/heads/main", held], env=env, check=True)
+    up = pod(privileged=True) + "---\n" + scale % 5
+    commit(client, "scale up", {"clusters/app.yaml": up})
+    result = client.push(server, "HEAD:refs/heads/main")
+    assert result.ok, result.text  # the privileged Pod is not what this push changes
+    commit(client, "scale down", {"clusters/app.yaml": pod() + "---\n" + scale % 2})
+    result = client.push(server, "HEAD:refs/heads/main")
+    assert not result.ok
+    text = lines(result)
+    assert "document 2: Deployment web denied by Rego policy shrink: replicas go down" in text
+    assert "privileged" not in text  # fixed in the same push
 
 
 def test_a_rego_file_that_does_not_compile_is_a_config_error(

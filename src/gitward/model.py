@@ -224,6 +224,9 @@ class RefFacts(NamedTuple):
     symref_target: str | None = None
     # The pushed tip's tree, every file by path, when a content check asked for it.
     tip_files: Mapping[str, TipFile] | None = None
+    # The tree the ref held before the update (empty for a creation), for content checks that
+    # compare with it (`Needs.before_tree`); None when no check asked.
+    before_files: Mapping[str, TipFile] | None = None
 
     @property
     def kind(self) -> RefKind:

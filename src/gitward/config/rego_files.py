@@ -52,13 +52,15 @@ class RegoPolicies:
             raise ConfigError(problems)
         return tuple(self._compiled[f.path] for f in self.files)
 
-    def evaluate(self, path: str, documents: Sequence[object]) -> tuple[Denial, ...]:
+    def evaluate(
+        self, path: str, documents: Sequence[object], before: Sequence[object] = ()
+    ) -> tuple[Denial, ...]:
         policies = self.compile()
         from gitward.rego import Runner, evaluate  # noqa: PLC0415  # loaded by `compile`
 
         if self._runner is None:
             self._runner = Runner()
-        return evaluate(policies, path, documents, runner=self._runner)
+        return evaluate(policies, path, documents, before, runner=self._runner)
 
 
 def compile_all(rego: Mapping[tuple[str, ...], object]) -> None:

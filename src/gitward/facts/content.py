@@ -46,14 +46,19 @@ class Wanted(NamedTuple):
     content: ContentRule
     commits: tuple[str, ...]
     tip: str  # the update's new value peeled to a commit
+    old: str = ""  # the update's old value ("" for a creation)
 
 
 def wanted(
-    update: int, rules: Iterable[Rule], by_rule: Mapping[str, tuple[str, ...]], tip: str
+    update: int,
+    rules: Iterable[Rule],
+    by_rule: Mapping[str, tuple[str, ...]],
+    tip: str,
+    old: str = "",
 ) -> list[Wanted]:
     """The content rules among `rules` that turn a check on, for update number `update`."""
     return [
-        Wanted(update, r.content, by_rule.get(r.id, ()), tip)
+        Wanted(update, r.content, by_rule.get(r.id, ()), tip, old)
         for r in rules
         if r.content is not None and content.active(r.content)
     ]
@@ -64,6 +69,7 @@ class ContentFacts(NamedTuple):
     blobs: Mapping[str, Blob] = MappingProxyType({})
     documents: Mapping[tuple[str, str], ParsedFile] = MappingProxyType({})
     tips: Mapping[int, Mapping[str, TipFile]] = MappingProxyType({})  # update index -> tree
+    befores: Mapping[int, Mapping[str, TipFile]] = MappingProxyType({})  # the old trees
 
 
 def gather_content(repo: Repo, asked: Sequence[Wanted], deadline: Deadline) -> ContentFacts:
@@ -78,6 +84,8 @@ def gather_content(repo: Repo, asked: Sequence[Wanted], deadline: Deadline) -> C
     limits: dict[str, int] = {}  # blob id -> how much of it to read (0: its size only)
     manifests: dict[int, list[tuple[str, str]]] = {}  # update -> (path, blob) to parse
     tips: dict[int, Mapping[str, TipFile]] = {}
+    befores: dict[int, Mapping[str, TipFile]] = {}
+    olds: dict[int, str] = {}  # updates whose old tree a check asks for -> old value
     for w in asked:
         need = content.needs(w.content)
         new_name = False
@@ -95,6 +103,10 @@ def gather_content(repo: Repo, asked: Sequence[Wanted], deadline: Deadline) -> C
         if need.yaml:  # the tip's .sops.yaml files say which files must be encrypted
             for tip in _sops_configs(tips[w.update]):
                 limits[tip.oid] = max(limits.get(tip.oid, 0), k8s.MANIFEST_BYTES)
+        if need.yaml and need.before_tree:
+            olds[w.update] = w.old
+    for update, old in olds.items():  # once every rule added its files
+        befores[update] = _before(repo, old, manifests.get(update, []), limits, deadline)
     blobs = _read(repo, limits, deadline)
     documents = _documents(blobs, manifests, tips, deadline) if manifests else {}
     return ContentFacts(
@@ -102,7 +114,24 @@ def gather_content(repo: Repo, asked: Sequence[Wanted], deadline: Deadline) -> C
         MappingProxyType(blobs),
         MappingProxyType(documents),
         MappingProxyType(tips),
+        MappingProxyType(befores),
     )
+
+
+def _before(
+    repo: Repo, old: str, files: list[tuple[str, str]], limits: dict[str, int], deadline: Deadline
+) -> Mapping[str, TipFile]:
+    """The tree `old` names (empty for a creation); the earlier version of each of `files` is
+    added to them (read and parsed like them)."""
+    if not old or not files:
+        return MappingProxyType({})
+    held = {p: TipFile(p, o, m) for p, o, m in repo.ls_tree(old, deadline)}
+    for path, oid in list(files):
+        was = held.get(path)
+        if was is not None and was.oid != oid and was.mode not in (GITLINK_MODE, SYMLINK_MODE):
+            limits[was.oid] = max(limits.get(was.oid, 0), k8s.MANIFEST_BYTES)
+            files.append((path, was.oid))
+    return MappingProxyType(held)
 
 
 def _sops_configs(tip: Mapping[str, TipFile]) -> list[TipFile]:

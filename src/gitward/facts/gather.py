@@ -95,7 +95,8 @@ def gather(
             ff = _fast_forward(repo, objects, update, [commits[o] for o in news], deadline)
         target = before.symbolic.get(update.ref)
         tip = found.tips.get(i) if found is not None else None
-        facts.append(RefFacts(update, ff, by_rule, tag, new_type, target, tip))
+        held = found.befores.get(i) if found is not None else None
+        facts.append(RefFacts(update, ff, by_rule, tag, new_type, target, tip, held))
     push = Push(
         repository=repository or str(repo.path),
         pusher=pusher,
@@ -123,11 +124,11 @@ def _content(
     from gitward.facts.content import gather_content, wanted  # noqa: PLC0415  # see above
 
     asked = []
-    for i, ((_, _, by_rule, _), rules, (peeled, peeled_type)) in enumerate(
+    for i, ((update, _, by_rule, _), rules, (peeled, peeled_type)) in enumerate(
         zip(partial, rules_of, peeled_of, strict=True)
     ):
         if peeled_type == "commit":
-            asked += wanted(i, rules, by_rule, peeled)
+            asked += wanted(i, rules, by_rule, peeled, "" if update.is_create else update.old)
     return gather_content(repo, asked, deadline)
 
 

@@ -197,9 +197,12 @@ class RegoJudge(Protocol):
     """The Rego policies a rule names, compiled by the config loader (`gitward.config`): the
     engine is an external one, handed in like the secret rule sets."""
 
-    def evaluate(self, path: str, documents: Sequence[object]) -> Sequence[Denial]:
-        """What the policies deny in the objects of the file at `path`; raises
-        `errors.PolicyFailed` when one cannot judge them (the push is refused)."""
+    def evaluate(
+        self, path: str, documents: Sequence[object], before: Sequence[object] = ()
+    ) -> Sequence[Denial]:
+        """What the policies deny in the objects of the file at `path` that are new or changed
+        since `before` (its documents before the push); raises `errors.PolicyFailed` when one
+        cannot judge them (the push is refused)."""
         ...
 
 

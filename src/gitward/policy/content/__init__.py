@@ -37,6 +37,7 @@ def needs(content: ContentRule) -> Needs:
         content_bytes=max((n.content_bytes for n in wanted), default=0),
         tip_tree=any(n.tip_tree for n in wanted),
         yaml=any(n.yaml for n in wanted),
+        before_tree=any(n.before_tree for n in wanted),
     )
 
 

@@ -1,8 +1,9 @@
 """The rego check: the admins' Rego policies on the Kubernetes manifests the push changes. PURE.
 
 Judged: each file the rule's new commits bring that the pushed tip still holds as brought (the
-manifest the cluster would apply), every Kubernetes object in it, as the admission request a
-`kubectl apply` of it would make (`gitward.rego.admission`). The policies come compiled in the
+manifest the cluster would apply), every Kubernetes object in it that is new or changed since
+the ref's old value (`Scope.before`), as the admission request a `kubectl apply` of it would
+make (`gitward.rego.admission`: CREATE, or UPDATE with the old object). The policies come compiled in the
 policy's `content_data` (the config loader hands the external engine in); a policy that fails
 on an object raises `errors.PolicyFailed`, and the push is refused naming it.
 
@@ -26,7 +27,7 @@ SPEND_EVERY = 8
 
 
 def needs(settings: RegoCheck) -> Needs:
-    return Needs(content_bytes=k8s.MANIFEST_BYTES, yaml=True)
+    return Needs(content_bytes=k8s.MANIFEST_BYTES, yaml=True, before_tree=True)
 
 
 def run(scope: Scope, settings: RegoCheck) -> Iterator[Violation]:
@@ -75,9 +76,12 @@ def _denials(
     scope: Scope, judge: RegoJudge, settings: RegoCheck, file: NewFile, docs: Sequence[object]
 ) -> Sequence[k8s.Denial]:
     """What the policies deny in `file`, once per evaluation whatever the rules naming them."""
-    key = ("rego", settings.policies, file.path, file.oid)
+    before = scope.before(file.path)
+    old = before if isinstance(before, tuple) else ()  # an unreadable one: as if none
+    held = (scope.ctx.facts.before_files or {}).get(file.path)
+    key = ("rego", settings.policies, file.path, file.oid, held and held.oid)
     if key not in scope.memo:
-        scope.memo[key] = tuple(judge.evaluate(file.path, docs))
+        scope.memo[key] = tuple(judge.evaluate(file.path, docs, old))
     return cast("tuple[k8s.Denial, ...]", scope.memo[key])  # only this module writes the key
 
 

@@ -50,6 +50,8 @@ class Needs(NamedTuple):
     # those a `.sops.yaml` of the pushed tip says must be encrypted), the tip's `.sops.yaml`
     # files included; implies the tip's tree, whatever the push brings (needs `content_bytes`).
     yaml: bool = False
+    # `Scope.before(path)`: the file as the ref held it before the update (with `yaml`).
+    before_tree: bool = False
 
 
 class Scope(NamedTuple):
@@ -79,6 +81,15 @@ class Scope(NamedTuple):
         if key not in self.ctx.push.documents:
             raise GitError(f"{path} of {self.ctx.ref} was not parsed; refusing to judge it")
         return self.ctx.push.documents[key]
+
+    def before(self, path: str) -> ParsedFile:
+        """File `path` as the ref held it before the update, read as `documents` reads files;
+        None when it held no such file (for a check whose `Needs.before_tree` is set)."""
+        files = self.ctx.facts.before_files
+        if files is None:
+            raise GitError(f"the tree {self.ctx.ref} held was not read; refusing to judge")
+        held = files.get(path)
+        return None if held is None else self.documents(path, held.oid)
 
     def tip(self) -> Mapping[str, TipFile]:
         """Every file of the pushed tip's tree (for a check whose `Needs.tip_tree` is set)."""
