@@ -3,9 +3,10 @@
 Judged: each file the rule's new commits bring that the pushed tip still holds as brought (the
 manifest the cluster would apply), every Kubernetes object in it that is new or changed since
 the ref's old value (`Scope.before`), as the admission request a `kubectl apply` of it would
-make (`gitward.rego.admission`: CREATE, or UPDATE with the old object). The policies come compiled in the
-policy's `content_data` (the config loader hands the external engine in); a policy that fails
-on an object raises `errors.PolicyFailed`, and the push is refused naming it.
+make (`gitward.rego.admission`: CREATE, or UPDATE with the old object). The policies come
+compiled in the policy's `content_data` (the config loader hands the external engine in); a
+policy that fails on an object raises `errors.PolicyFailed`, and the push is refused naming
+it.
 
 Every `deny` (or Gatekeeper `violation`) message is a violation `<rule>/rego` naming the file,
 the document (1-based), the object and the policy. A YAML file that cannot be read cannot be
