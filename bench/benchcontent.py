@@ -2,9 +2,14 @@
 
 `push_of_files` makes a chain of commits that together add `files` new text files of about
 `size` bytes each: Python modules, Markdown pages and, one in `manifest_every`, Kubernetes
-manifests (Deployments, Services, ConfigMaps). The text is made of the words real code uses
-(`key`, `token`, `access`, `api`, `secret`...), so gitleaks' keyword prefilter lets many rules
-run, as it would on a real repository; none of it is a secret.
+manifests under `clusters/` (where the example config runs its Rego policies), as a GitOps
+repository holds them: a Deployment, its Service and NetworkPolicy, and
+a ConfigMap carrying the service's configuration file (most of the manifest's bytes). Each
+object passes the example Rego policies (images from registry.example.com pinned by digest, no
+privileged container, ingress from the cluster's network only), so the push is accepted after
+every policy ran on every object. The text is made of the words real code uses (`key`,
+`token`, `access`, `api`, `secret`...), so gitleaks' keyword prefilter lets many rules run, as
+it would on a real repository; none of it is a secret.
 """
 
 from __future__ import annotations
@@ -44,20 +49,34 @@ def _markdown(rng: random.Random, size: int) -> bytes:
 
 
 def _manifest(rng: random.Random, i: int, size: int) -> bytes:
-    out, n = [], 0
+    digest = f"{rng.getrandbits(256):064x}"
+    meta = f"{{name: svc-{i}, namespace: team-{i % 7}}}"
+    objects = (
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: svc-{i}\n"
+        f"  namespace: team-{i % 7}\n  labels: {{app: svc-{i}}}\nspec:\n  replicas: 2\n"
+        f"  selector: {{matchLabels: {{app: svc-{i}}}}}\n  template:\n"
+        f"    metadata: {{labels: {{app: svc-{i}}}}}\n    spec:\n      containers:\n"
+        f"        - name: app\n          image: registry.example.com/team/svc-{i}@sha256:{digest}\n"
+        "          securityContext: {runAsNonRoot: true, privileged: false}\n"
+        "          ports: [{containerPort: 8080}]\n"
+        "          env:\n            - name: API_TOKEN\n              valueFrom:\n"
+        f"                secretKeyRef: {{name: svc-{i}, key: token}}\n"
+        f"          volumeMounts: [{{name: config, mountPath: /etc/svc}}]\n"
+        f"      volumes: [{{name: config, configMap: {{name: svc-{i}}}}}]\n"
+        f"---\napiVersion: v1\nkind: Service\nmetadata: {meta}\n"
+        f"spec:\n  selector: {{app: svc-{i}}}\n  ports: [{{port: 80, targetPort: 8080}}]\n"
+        f"---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        f"metadata: {meta}\n"
+        f"spec:\n  podSelector: {{matchLabels: {{app: svc-{i}}}}}\n  ingress:\n"
+        "    - from: [{ipBlock: {cidr: 10.0.0.0/8}}]\n"
+        f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {meta}\n"
+        "data:\n  settings.ini: |\n"
+    )
+    out, n = [objects], len(objects)
     while n < size:
-        doc = (
-            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
-            f"  name: svc-{i}-{n}\n  labels: {{app: svc-{i}}}\nspec:\n  replicas: 2\n"
-            "  template:\n    spec:\n      containers:\n        - name: app\n"
-            f"          image: registry.example.org/svc-{i}:1.{n % 97}\n"
-            "          env:\n            - name: API_TOKEN\n              valueFrom:\n"
-            f"                secretKeyRef: {{name: svc-{i}, key: token}}\n"
-            f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg-{i}-{n}\n"
-            f'data:\n  {rng.choice(WORDS)}: "{rng.choice(WORDS)}"\n'
-        )
-        out.append(doc)
-        n += len(doc)
+        line = f"    {rng.choice(WORDS)}_{rng.choice(WORDS)} = {rng.choice(WORDS)}\n"
+        out.append(line)
+        n += len(line)
     return "".join(out).encode()
 
 
@@ -73,7 +92,7 @@ def push_of_files(
         lines = []
         for i in range(c * per_commit, min(files, (c + 1) * per_commit)):
             if i % manifest_every == 0:
-                path, data = f"deploy/svc-{i}/deployment.yaml", _manifest(rng, i, size)
+                path, data = f"clusters/svc-{i}/deployment.yaml", _manifest(rng, i, size)
                 manifests += 1
             elif i % 3 == 0:
                 path, data = f"docs/runbook-{i}.md", _markdown(rng, size)

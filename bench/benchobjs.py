@@ -53,9 +53,11 @@ def commit_chain(
         yield parent
 
 
-def file_commit_chain(git_dir: Path, count: int, sign: Sign) -> Iterator[str]:
-    """Like `commit_chain`, but each commit changes a file (`deploy/app.yaml`, in a tree beside
-    a README), so content rules have a blob to read and scan in every push."""
+def file_commit_chain(
+    git_dir: Path, count: int, sign: Sign, directory: str = "deploy"
+) -> Iterator[str]:
+    """Like `commit_chain`, but each commit changes a file (`<directory>/app.yaml`, in a tree
+    beside a README), so content rules have a blob to read and scan in every push."""
     readme = write_object(git_dir, "blob", b"# app\n\nDeployed by the GitOps controller.\n")
     parent = None
     ident = b"Alice Example <alice@example.com>"
@@ -69,7 +71,9 @@ def file_commit_chain(git_dir: Path, count: int, sign: Sign) -> Iterator[str]:
             "tree",
             b"100644 README.md\0"
             + bytes.fromhex(readme)
-            + b"40000 deploy\0"
+            + b"40000 "
+            + directory.encode()
+            + b"\0"
             + bytes.fromhex(deploy),
         )
         when = b"%d +0000" % (1_760_000_000 + i)

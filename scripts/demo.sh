@@ -29,6 +29,7 @@ echo "fingerprint $fpr"
 step "2. The example policy, with that key as the only member of group 'maintainers'"
 cp "$root/config/policy.yaml" "$demo/config/policy.yaml"
 cp "$root/config/secrets-allowlist.yaml" "$demo/config/secrets-allowlist.yaml"
+cp -r "$root/config/rego" "$demo/config/rego"
 "$gw" signers add demo --name 'Demo Maintainer' --email demo@example.com \
   --gpg-key "$demo/demo.pub.asc" --group maintainers --config "$demo/config"
 "$gw" config check "$demo/config"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from gwpush import Signer, write_config
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config"
-HEAVY = ("ruamel", "gnupg", "git", "jsonschema", "flask", "requests", "difflib")
+HEAVY = ("ruamel", "gnupg", "git", "jsonschema", "flask", "requests", "difflib", "regopy")
 
 PROBE = """
 import json, sys
@@ -34,6 +35,8 @@ def test_loading_the_config_imports_nothing_heavy(tmp_path: Path) -> None:
     # The example's content rule names its allowlist, beside the policy.
     allowlist = "secrets-allowlist.yaml"
     (tmp_path / allowlist).write_bytes((EXAMPLE / allowlist).read_bytes())
+    # And its Rego policies: read at load, compiled (regopy loaded) only for a manifest.
+    shutil.copytree(EXAMPLE / "rego", tmp_path / "rego")
     loaded = _modules(PROBE.format(config=str(config)))
     assert "yaml" in loaded  # the probe really loaded something
     assert sorted(loaded & set(HEAVY)) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -186,6 +187,7 @@ def test_each_certificate_is_parsed_once_per_load(
     (tmp_path / "secrets-allowlist.yaml").write_bytes(
         (example.parent / "secrets-allowlist.yaml").read_bytes()
     )
+    shutil.copytree(example.parent / "rego", tmp_path / "rego")  # and its Rego policies
     calls: list[int] = []
     real = certs.load_cert
 

@@ -23,6 +23,8 @@ VALID = [
     RULE + "    content: {files: {max_bytes: 10, case_collisions: true}}\n",
     RULE + "    content:\n      paths: ['**', '!docs/']\n      secrets: {max_bytes: 5}\n"
     "      files: {forbidden_paths: ['*.pem'], forbidden_extensions: [.p12, jks]}\n",
+    RULE + "    content: {kubernetes_secrets: {}}\n",
+    RULE + "    content: {paths: [clusters/], rego: {policies: [rego/a.rego, /etc/b.rego]}}\n",
 ]
 INVALID = [
     RULE + "    content: {}\n",  # no check
@@ -32,6 +34,11 @@ INVALID = [
     RULE + "    content: {paths: [], secrets: {}}\n",
     RULE + "    content: {files: {forbidden_extensions: ['a b']}}\n",
     RULE + "    content: {files: {symlinks_outside: yes please}}\n",
+    RULE + "    content: {kubernetes_secrets: {sops: true}}\n",
+    RULE + "    content: {kubernetes_secrets: null}\n",
+    RULE + "    content: {rego: {}}\n",
+    RULE + "    content: {rego: {policies: []}}\n",
+    RULE + "    content: {rego: {policies: [privileged.yaml]}}\n",
 ]
 
 
@@ -139,3 +146,20 @@ def test_config_check_says_what_content_rules_load(
     out = capsys.readouterr().out.splitlines()
     assert "  left out by the vendoring script: x: lookahead" in out
     assert f"{path}:1: secret rule jwt: bad" in out
+
+
+def test_rego_policies_are_read_at_load_and_compiled_by_config_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = 'package p\ndeny[msg] { input.request.kind.kind == "Pod"; msg := "no pods" }\n'
+    path = config(tmp_path, "      rego: {policies: [rego/good.rego, rego/bad.rego]}\n")
+    (tmp_path / "rego").mkdir()
+    (tmp_path / "rego" / "good.rego").write_text(good)
+    (tmp_path / "rego" / "bad.rego").write_text("package p\ndeny[msg] {\n  msg := := 1\n}\n")
+    loaded = load(path)  # read, not compiled: the hook compiles on the first manifest
+    judge = loaded.policy.content_data.rego["rego/good.rego", "rego/bad.rego"]
+    assert main(["config", "check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{tmp_path / 'rego' / 'bad.rego'}:3:"), out
+    with pytest.raises(ConfigError):
+        judge.evaluate("a.yaml", [{"apiVersion": "v1", "kind": "Pod"}])  # fail closed

@@ -19,7 +19,7 @@ from gitward.facts import content as facts_content
 from gitward.facts.before import RefsBefore
 from gitward.facts.gather import gather
 from gitward.git.repo import Repo
-from gitward.model import GITLINK_MODE, SYMLINK_MODE, Push, Pusher, RefUpdate
+from gitward.model import GITLINK_MODE, SYMLINK_MODE, Push, Pusher, RefUpdate, Unreadable
 from gitward.policy import content
 from gitward.policy.content.scope import ContentCheck, Needs
 from gitward.policy.spec import (
@@ -202,14 +202,14 @@ def test_yaml_is_parsed_for_checks_that_ask(work: Path, monkeypatch: pytest.Monk
     asking = ContentCheck(lambda _: Needs(content_bytes=1000, yaml=True), lambda *_: iter(()))
     monkeypatch.setitem(content.CHECKS, "files", asking)
     files = {"deploy/a.yaml": "kind: Secret\n---\nb: 1\n", "deploy/bad.yml": "a: [\n"}
-    tip = commit_files(work, "one", {**files, "notes.txt": "a: 1\n"})
+    tip = commit_files(work, "one", {**files, "notes.txt": "a: 1\n", "c.json": '{"c": 1}'})
     push = push_of(work, FILES, tip)
-    docs = {c.path: push.documents.get(c.oid) for c in push.changes[tip]}
-    assert docs["deploy/a.yaml"] is not None and docs["deploy/a.yaml"].values == (
-        {"kind": "Secret"}, {"b": 1},
-    )  # fmt: skip
-    assert docs["deploy/bad.yml"] is not None and docs["deploy/bad.yml"].error
-    assert docs["notes.txt"] is None
+    docs = {c.path: push.documents[c.path, c.oid] for c in push.changes[tip]}
+    assert docs["deploy/a.yaml"] == ({"kind": "Secret"}, {"b": 1})
+    assert docs["c.json"] == ({"c": 1},)
+    bad = docs["deploy/bad.yml"]
+    assert isinstance(bad, Unreadable) and bad.reason.startswith("not valid YAML: line 2")
+    assert docs["notes.txt"] is None  # read, and no manifest
 
 
 def test_too_much_new_text_is_refused_whole(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -217,12 +217,6 @@ def test_too_much_new_text_is_refused_whole(work: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(facts_content, "MAX_CONTENT", 50)
     with pytest.raises(BudgetExceeded, match="more than 0 MiB of new text"):
         push_of(work, SECRETS, tip)
-
-
-def test_yaml_parse_errors_are_one_line() -> None:
-    assert facts_content.parse_yaml(b"a: 1\n").values == ({"a": 1},)
-    assert facts_content.parse_yaml(b"!!python/object:os.system x\n").error
-    assert facts_content.parse_yaml(b"{").error
 
 
 def test_unused_needs_gather_nothing(work: Path) -> None:
@@ -244,5 +238,7 @@ def test_only_selected_text_yaml_is_parsed(work: Path, monkeypatch: pytest.Monke
     assert sorted(c.path for c in push.changes[tip]) == [
         "deploy/a.yaml", "deploy/b.yaml", "other/c.yaml",
     ]  # fmt: skip
-    assert len(push.documents) == 1  # a.yaml: b.yaml is binary, c.yaml not selected
+    docs = {path: found for (path, _), found in push.documents.items()}
+    assert docs == {"deploy/a.yaml": ({"a": 1},), "deploy/b.yaml": Unreadable("binary")}
+    # c.yaml is not selected; b.yaml is binary: no YAML, nothing kubectl would apply
     assert len(push.blobs) == 2

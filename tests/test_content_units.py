@@ -12,7 +12,7 @@ from gwpush import Signer, write_config
 
 from gitward.config import gitleaks, load
 from gitward.errors import GitError
-from gitward.model import Documents
+from gitward.model import TipFile
 from gitward.policy import content, pathglobs
 from gitward.policy.content.leaks import Finding, Scanner, allowed
 from gitward.policy.content.scope import Scope
@@ -100,10 +100,17 @@ def scope(push_files: dict[str, bytes]) -> Scope:
 def test_the_scope_gives_documents_and_the_tip_commit() -> None:
     s = scope({"a.yaml": b"a: 1\n"})
     oid = next(iter(s.ctx.push.blobs))
-    with pytest.raises(GitError, match="was not parsed"):
-        s.documents(oid)
-    parsed = s.ctx.push._replace(documents={oid: Documents(({"a": 1},))})
-    assert Scope(s.ctx._replace(push=parsed), s.content, ()).documents(oid).values == ({"a": 1},)
+    with pytest.raises(GitError, match=r"a\.yaml of refs/heads/main was not parsed"):
+        s.documents("a.yaml", oid)
+    parsed = s.ctx.push._replace(documents={("a.yaml", oid): ({"a": 1},), ("b", oid): None})
+    judged = Scope(s.ctx._replace(push=parsed), s.content, ())
+    assert judged.documents("a.yaml", oid) == ({"a": 1},)
+    assert judged.documents("b", oid) is None  # read, and no manifest
+    with pytest.raises(GitError, match="the tree refs/heads/main held was not read"):
+        judged.before("a.yaml")
+    held = judged.ctx.facts._replace(before_files={"a.yaml": TipFile("a.yaml", oid, "100644")})
+    then = Scope(judged.ctx._replace(facts=held), s.content, ())
+    assert then.before("a.yaml") == ({"a": 1},) and then.before("new.yaml") is None
     assert s.tip_commit() == s.ctx.facts.update.new
     assert s.memo == {}  # no shared memo outside an evaluation: a private one
 

@@ -60,7 +60,7 @@ def test_as_shipped_config_check_says_the_signer_group_has_no_members(
     policy = EXAMPLE / "policy.yaml"
     lines = policy.read_text().splitlines()
     at = [i + 1 for i, line in enumerate(lines) if "signers: [group:maintainers]" in line]
-    keys = ["rules[0].signatures", "rules[1].signatures", "rules[4].content.protected_paths"]
+    keys = ["rules[0].signatures", "rules[1].signatures", "rules[5].content.protected_paths"]
     expected = [
         f"{policy}:{line}: {key}.signers[0]: expected a signer group with "
         f"members, got 'maintainers': no signer in {EXAMPLE / 'signers'} belongs to it (add "
@@ -95,11 +95,13 @@ def test_with_signers_added_config_check_is_ok(
     assert main(["config", "check", str(example)]) == 0
     out, _ = capsys.readouterr()
     *content, ok = out.splitlines()
-    assert ok == f"OK: 5 rules, 2 signers, 2 forge(s) in forges.yaml ({example / 'policy.yaml'})"
+    assert ok == f"OK: 6 rules, 2 signers, 2 forge(s) in forges.yaml ({example / 'policy.yaml'})"
     assert content[0].endswith("218 of 218 rules usable with RE2")
-    assert content[1] == (
-        "secrets allowlist secrets-allowlist.yaml: 1 path(s), 1 regex(es), 0 fingerprint(s)"
-    )
+    assert content[1:] == [
+        "secrets allowlist secrets-allowlist.yaml: 1 path(s), 1 regex(es), 0 fingerprint(s)",
+        "rego: 3 policy file(s) compiled: rego/privileged.rego, rego/images.rego, "
+        "rego/networkpolicy-ingress.rego",
+    ]
     loaded = config.load(example, now=datetime.now(UTC))
     assert loaded.warnings == ()
     assert loaded.audit_log == example / "audit.jsonl"
@@ -133,14 +135,14 @@ def test_protected_branches(example: Path) -> None:
     policy = config.load(example).policy
     assert [r.id for r in policy.rules] == [
         "protect-branches", "release-tags", "conventional-commits", "gitops-content",
-        "gitops-prod-paths",
+        "gitops-manifests", "gitops-prod-paths",
     ]  # fmt: skip
     # Ticket numbers there, not Conventional Commits: the warning rule excludes them.
     assert [r.id for r in policy.rules_for("refs/heads/release/1.2")] == [
         "protect-branches", "gitops-content",
     ]  # fmt: skip
     assert [r.id for r in policy.rules_for("refs/heads/main")] == [
-        "protect-branches", "gitops-content", "gitops-prod-paths",
+        "protect-branches", "gitops-content", "gitops-manifests", "gitops-prod-paths",
     ]  # fmt: skip
     rule = policy.rules[0]
     assert rule.mode == "enforce"
@@ -183,8 +185,8 @@ def test_every_policy_key_is_explained_by_a_comment() -> None:
 
 def test_gitops_content_uses_every_content_check(example: Path) -> None:
     policy = config.load(example).policy
-    rule = policy.rules[3]
-    assert rule.id == "gitops-content" and rule.mode == "enforce"
+    rule = next(r for r in policy.rules if r.id == "gitops-content")
+    assert rule.mode == "enforce" and rule.refs == ("refs/heads/**", "refs/tags/**")
     assert rule.bypass == ("group:release-managers",)
     content = rule.content
     assert content is not None and content.secrets is not None and content.files is not None
@@ -194,8 +196,9 @@ def test_gitops_content_uses_every_content_check(example: Path) -> None:
     assert "pem" in content.files.forbidden_extensions
     allow = policy.content_data.allowlists["secrets-allowlist.yaml"]
     assert allow.fingerprints == ()  # shipped without reviewed findings
-    # Every content check the engine has is used by the example (by this rule, or by the one
-    # that protects production's paths on main alone).
+    assert content.kubernetes_secrets is not None
+    # Every content check the engine has is used by the example (by this rule, or by the ones
+    # that run Rego policies and protect production's paths on main alone).
     from gitward.policy.content import CHECKS
 
     used = [r.content for r in policy.rules if r.content is not None]
@@ -212,3 +215,17 @@ def test_production_paths_need_two_maintainers_on_main(example: Path) -> None:
     assert rule.content.protected_paths == spec.ProtectedPaths(
         ("clusters/prod/**", "**/networkpolicy*.yaml"), ("group:maintainers",), 2
     )
+
+
+def test_gitops_manifests_run_the_example_rego_policies(example: Path) -> None:
+    loaded = config.load(example)
+    rule = next(r for r in loaded.policy.rules if r.id == "gitops-manifests")
+    assert rule.refs == ("refs/heads/main",) and rule.mode == "enforce"
+    assert rule.content is not None and rule.content.paths == ("clusters/**",)
+    assert rule.content.rego is not None
+    names = rule.content.rego.policies
+    assert names == ("rego/privileged.rego", "rego/images.rego", "rego/networkpolicy-ingress.rego")
+    assert all((EXAMPLE / name).is_file() for name in names)
+    from gitward.config import rego_files
+
+    rego_files.compile_all(loaded.policy.content_data.rego)  # each compiles

@@ -72,7 +72,20 @@ def test_with_content_rules_nothing_heavy_loads(tmp_path: Path) -> None:
         "gitward.policy.content.files", "gitward.policy.content.secrets",
         "gitward.policy.content.leaks", "gitward.policy.content.scope",
         "gitward.policy.content.fixes", "gitward.policy.content.twoperson",
-        "gitward.policy.content.twoperson_report",
+        "gitward.policy.content.twoperson_report", "gitward.policy.content.k8s",
+        "gitward.policy.content.kubernetes_secrets", "gitward.policy.content.rego_policies",
     }  # fmt: skip
+    assert _loaded(result, ("gitward.rego", "gitward.manifests", "regopy")) == set()
     assert _loaded(result, FORBIDDEN) == set()
     assert result["dataclasses"] == []
+
+
+def test_rego_loads_only_for_a_manifest(tmp_path: Path) -> None:
+    rego = tmp_path / "etc" / "rego"
+    rego.mkdir(parents=True)
+    (rego / "p.rego").write_text("package p\ndeny[msg] { input.x; msg := 1 }\n")
+    result = run_hook(
+        tmp_path, "    content: {kubernetes_secrets: {}, rego: {policies: [rego/p.rego]}}\n"
+    )
+    assert "gitward.manifests" in result["modules"]  # type: ignore[operator]  # app.yaml
+    assert _loaded(result, ("gitward.rego", "regopy")) == set()  # no Kubernetes object in it

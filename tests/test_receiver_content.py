@@ -5,6 +5,7 @@ job's result (which the report page shows)."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -31,7 +32,10 @@ rules:
     content:
       secrets: {}
       files: {forbidden_paths: [".env"]}
+      kubernetes_secrets: {}
+      rego: {policies: [rego/privileged.rego]}
 """
+EXAMPLE_REGO = Path(__file__).parent.parent / "config" / "rego"
 
 
 class Recorder:
@@ -53,6 +57,7 @@ class Served:
         self.repo = gwrepo.init(served / "acme" / "app.git")
         etc = tmp_path / "etc"
         write_config(etc, POLICY, {"alice": Signer()})
+        shutil.copytree(EXAMPLE_REGO, etc / "rego")
         gwreceiver.write_forges(etc, git_url=url)
         forges = (
             (etc / "forges.yaml")
@@ -108,3 +113,32 @@ def test_pull_requests_and_pushes_get_the_hooks_content_verdict(served: Served) 
                             "alice"))  # fmt: skip
     assert pushed["state"] == "failure" and pushed["violations"] == result["violations"]
     assert served.recorder.posted[-1].description.startswith("gitops/")
+
+
+def test_kubernetes_manifests_get_the_hooks_verdict(served: Served) -> None:
+    base = served.commit({"README": b"hello\n"}, [])
+    gwrepo.set_ref(served.repo, "refs/heads/main", base)
+    secret = b"apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {pw: hunter2}\n"
+    pod = (
+        b"apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n"
+        b"    - {name: web, image: x, securityContext: {privileged: true}}\n"
+    )
+    files = {"README": b"hello\n", "db.yaml": b"a: 1\n---\n" + secret, "pod.yaml": pod}
+    bad = served.commit(files, [base])
+    gwrepo.set_ref(served.repo, "refs/pull/4/head", bad)
+    pull = Job("gh", "acme/app", "pull_request", "refs/heads/main", "", bad, 4, "d", "bob")
+    result = served.run(pull)
+    assert result["state"] == "failure"
+    found = result["violations"]
+    assert isinstance(found, list)
+    assert sorted((v["rule_id"], v["message"]) for v in found) == [
+        ("gitops/kubernetes-secret", "db.yaml, document 2: Secret db carries clear text in "
+         "stringData.pw"),
+        ("gitops/rego", "pod.yaml, document 1: Pod web denied by Rego policy privileged: "
+         "container web is privileged (securityContext.privileged: true)"),
+    ]  # fmt: skip
+    assert "hunter2" not in json.dumps(result)
+    gwrepo.set_ref(served.repo, "refs/heads/main", bad)
+    pushed = served.run(Job("gh", "acme/app", "push", "refs/heads/main", base, bad, None, "d",
+                            "alice"))  # fmt: skip
+    assert pushed["state"] == "failure" and pushed["violations"] == result["violations"]

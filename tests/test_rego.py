@@ -359,3 +359,20 @@ def test_a_plan_rego_cpp_could_not_build_is_a_config_error(
     monkeypatch.setattr(regopy.Interpreter, "build", lambda self, query: NotBuilt())
     with pytest.raises(ConfigError, match=r"p\.rego: rego-cpp could not compile the policy"):
         compile_policy("p.rego", ISSUE_EXAMPLE)
+
+
+def test_gatekeepers_input_is_given_only_to_policies_that_can_read_it() -> None:
+    from gitward.rego.policies import _without_comments
+
+    text = 'a := "x # \\" # y" # review\nb := `# raw` # parameters\n'
+    assert _without_comments(text) == 'a := "x # \\" # y" \nb := `# raw` \n'
+    commented = (
+        'package p\n# after review\ndeny[m] { input.request.kind.kind == "Pod"; m := "x" }\n'
+    )
+    plain = compile_policy("plain.rego", commented)
+    gatekeeper = compile_policy("gk.rego", GATEKEEPER)
+    assert (plain.gatekeeper, gatekeeper.gatekeeper) == (False, True)
+    assert evaluate([plain], "p.yaml", [pod()])[0].message == "x"
+    both = evaluate([plain, gatekeeper], "p.yaml", [pod()])  # the review is there for gk
+    assert sorted(d.policy for d in both) == ["gk", "plain"]
+    assert [d.policy for d in evaluate([plain, gatekeeper], "p.yaml", [pod(team="a")])] == ["plain"]

@@ -45,6 +45,15 @@ class CheckerUnavailable(GitwardError):
     check cannot judge, so the push is refused (fail closed)."""
 
 
+class PolicyFailed(GitwardError):
+    """A Rego policy failed while judging a pushed manifest: the push cannot be judged, so it is
+    refused (fail closed). `policy` names it for the pusher; `str(err)` has the details."""
+
+    def __init__(self, policy: str, message: str) -> None:
+        self.policy = policy
+        super().__init__(message)
+
+
 class GitError(GitwardError):
     """A git command failed or an object could not be read."""
 

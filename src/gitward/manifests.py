@@ -23,13 +23,20 @@ from itertools import pairwise
 
 import yaml
 
-from gitward.policy.content.k8s import Documents, Unreadable
+from gitward.policy.content.k8s import (
+    MANIFEST_BYTES,
+    SOPS_CONFIG,
+    Documents,
+    Unreadable,
+    is_sops_config,
+)
 
-MAX_BYTES = 4 << 20
+__all__ = ["is_sops_config", "read"]
+
+MAX_BYTES = MANIFEST_BYTES
 MAX_NODES = 200_000
 MAX_DEPTH = 100
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
-SOPS_CONFIG = ".sops.yaml"
 
 # The C loader composes ~10x faster than the pure-Python one; same results without libyaml.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -41,10 +48,6 @@ _SECRET_LINE = re.compile(
 
 class _Refused(Exception):
     """The file cannot be read as documents; `str(exc)` says why, for the pusher."""
-
-
-def is_sops_config(path: str) -> bool:
-    return path.rpartition("/")[2] == SOPS_CONFIG
 
 
 def read(path: str, data: bytes, *, sops_required: bool = False) -> Documents | Unreadable | None:

@@ -179,11 +179,20 @@ class Blob(NamedTuple):
     skipped: str = ""
 
 
-class Documents(NamedTuple):
-    """A YAML file's documents as `yaml.safe_load_all` reads them, or why it could not."""
+class Unreadable(NamedTuple):
+    """A file the manifests adapter could not read as documents (bad YAML, too large, binary)."""
 
-    values: tuple[object, ...] = ()
-    error: str | None = None
+    reason: str
+    # Whether its text has a `kind: Secret` line, and template braces (`{{`): a Helm template is
+    # rendered elsewhere, from values kept elsewhere.
+    declares_secret: bool = False
+    templated: bool = False
+
+
+# A file of a push as `gitward.manifests` reads it: its documents (JSON values, None for an
+# empty document), `Unreadable`, or None when it is no manifest (neither YAML nor JSON, nor a
+# file a `.sops.yaml` says must be encrypted).
+ParsedFile = tuple[object, ...] | Unreadable | None
 
 
 class TipFile(NamedTuple):
@@ -219,6 +228,9 @@ class RefFacts(NamedTuple):
     # and the new tip, each with its blob at the new tip ("" if deleted); for a creation,
     # every file of the new tip.
     changed_paths: Mapping[str, str] | None = None
+    # The tree the ref held before the update (empty for a creation), for content checks that
+    # compare with it (`Needs.before_tree`); None when no check asked.
+    before_files: Mapping[str, TipFile] | None = None
 
     @property
     def kind(self) -> RefKind:
@@ -263,7 +275,8 @@ class Push(NamedTuple):
     # `commits_by_rule` of every rule with `content`), and the blobs those checks read.
     changes: Mapping[str, tuple[FileChange, ...]] = MappingProxyType({})
     blobs: Mapping[str, Blob] = MappingProxyType({})
-    documents: Mapping[str, Documents] = MappingProxyType({})  # blob id -> its YAML
+    # (path, blob id) -> the file as `gitward.manifests` read it, for checks that ask.
+    documents: Mapping[tuple[str, str], ParsedFile] = MappingProxyType({})
     # Commit id -> every path it changes against its first parent (deleted ones and a merge's
     # whole change included) -> the blob it leaves there ("" if deleted), for the content
     # checks that ask (`Needs.paths_changed`).

@@ -48,12 +48,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _check(path: str | None) -> int:
     # Imported here: the dispatcher imports every command module it lists for --help.
-    from gitward.config import admin_file, forges_file, load  # noqa: PLC0415
+    from gitward.config import admin_file, forges_file, load, rego_files  # noqa: PLC0415
     from gitward.errors import ConfigError  # noqa: PLC0415
 
     problems: list[str] = []
     try:
         loaded = load(path)
+        # The hook compiles Rego policies only when a push changes a manifest: compile now.
+        rego_files.compile_all(loaded.policy.content_data.rego)
     except ConfigError as exc:
         problems += exc.problems
     forges = forges_file.path_for(_policy_path(path))
@@ -112,6 +114,8 @@ def _content_lines(policy: Policy) -> bool:
             f"secrets allowlist {name}: {len(allow.paths)} path(s), {len(allow.regexes)} "
             f"regex(es), {len(allow.fingerprints)} fingerprint(s)"
         )
+    for names in policy.content_data.rego:
+        print(f"rego: {len(names)} policy file(s) compiled: {', '.join(names)}")
     return ok
 
 

@@ -1,10 +1,11 @@
-"""The files content checks read besides the policy: secret rule sets and allowlists.
+"""The files content checks read besides the policy: secret rule sets, allowlists, Rego policies.
 
 Only what a rule names is loaded: the vendored rule set (`gitleaks`) when a rule has
-`content.secrets`, and each allowlist file a rule names, validated by `ALLOWLIST` with the same
-`FILE:LINE: key.path: expected ...` problems as the policy. A missing or broken allowlist is an
-error (fail closed: findings an admin reviewed would be refused, or worse, a typo could hide
-that the file is not the one reviewed).
+`content.secrets`, each allowlist file a rule names, validated by `ALLOWLIST` with the same
+`FILE:LINE: key.path: expected ...` problems as the policy, and each Rego policy file a rule's
+`content.rego.policies` names (read here, compiled on first use: `rego_files`). A missing or
+broken allowlist is an error (fail closed: findings an admin reviewed would be refused, or
+worse, a typo could hide that the file is not the one reviewed); so is a missing policy file.
 
     # secrets-allowlist.yaml, beside policy.yaml
     paths: ["tests/fixtures/**"]          # .gitignore-style globs: never scanned
@@ -17,14 +18,17 @@ that the file is not the one reviewed).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from gitward.config import gitleaks, policy_file, yamlpos
+from gitward.config import gitleaks, policy_file, rego_files, yamlpos
 from gitward.config.fields import KeyPath, Problems
 from gitward.config.scalars import PathGlob, Regex, Str
 from gitward.config.shapes import Field, ListOf, Obj
 from gitward.errors import ConfigError
 from gitward.policy import spec
+
+if TYPE_CHECKING:
+    from gitward.rego.policies import RegoPolicy
 
 FINGERPRINT = r"[0-9a-f]{20}"
 
@@ -85,7 +89,40 @@ def load(
         found = _allowlist(directory / name, source, policy, key_path, problems)
         if found is not None:
             allowlists[name] = found
-    return spec.ContentData(rulesets, allowlists), problems
+    rego = _rego(source, policy, directory, problems)
+    return spec.ContentData(rulesets, allowlists, rego), problems
+
+
+def _rego(
+    source: yamlpos.Document, policy: Path, directory: Path, out: list[str]
+) -> dict[tuple[str, ...], spec.RegoJudge]:
+    """Every `content.rego.policies` list of the policy, its files read (not compiled)."""
+    files: dict[str, rego_files.PolicyFile | None] = {}
+    lists: dict[KeyPath, list[str]] = {}
+    for key_path, name in policy_file.rego_files(source.value):
+        lists.setdefault(key_path[:-1], []).append(name)
+        if name not in files:
+            files[name] = _policy_file(directory / name, source, policy, key_path, out)
+    compiled: dict[Path, RegoPolicy] = {}
+    found: dict[tuple[str, ...], spec.RegoJudge] = {}
+    for names in lists.values():
+        read = [f for n in names if (f := files[n]) is not None]
+        found[tuple(names)] = rego_files.RegoPolicies(read, compiled)
+    return found
+
+
+def _policy_file(
+    file: Path, source: yamlpos.Document, policy: Path, key_path: KeyPath, out: list[str]
+) -> rego_files.PolicyFile | None:
+    try:
+        return rego_files.PolicyFile(file, file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        out.append(
+            source.problem(policy, key_path, f"expected a Rego policy file, {file} does not exist")
+        )
+    except (OSError, UnicodeDecodeError) as exc:
+        out.append(f"{file}:1: cannot read the Rego policy: {exc}")
+    return None
 
 
 def _allowlist(

@@ -136,6 +136,16 @@ def content_files(doc: object) -> list[tuple[KeyPath, str]]:
     return found
 
 
+def rego_files(doc: object) -> list[tuple[KeyPath, str]]:
+    """Every (key path, file name) of a Rego policy a rule names."""
+    found: list[tuple[KeyPath, str]] = []
+    for at, rule in _rules(doc):
+        content = rule.get("content")
+        rego = content.get("rego") if isinstance(content, dict) else None
+        found += _strings(rego, "policies", (*at, "content", "rego"))
+    return found
+
+
 def build(
     doc: dict[str, Any],
     source: str,
@@ -178,4 +188,8 @@ def _content(value: dict[str, Any]) -> spec.ContentRule:
         parts["files"] = spec.FilesCheck(**value["files"])
     if "protected_paths" in value:
         parts["protected_paths"] = spec.ProtectedPaths(**value["protected_paths"])
+    if "kubernetes_secrets" in value:
+        parts["kubernetes_secrets"] = spec.KubernetesSecretsCheck()
+    if "rego" in value:
+        parts["rego"] = spec.RegoCheck(tuple(value["rego"]["policies"]))
     return spec.ContentRule(**parts)

@@ -193,15 +193,37 @@ PROTECTED_PATHS = Obj(
     "Changes to these paths must be signed by allowed signers, at least min_signers of them.",
 )
 
+KUBERNETES_SECRETS = Obj(
+    {},
+    "Refuse Kubernetes Secrets with clear-text data or stringData (SOPS-encrypted ones and "
+    "SealedSecrets pass), and files a .sops.yaml of the pushed tip says must be encrypted "
+    "and are not.",
+)
+
+REGO = Obj(
+    {
+        "policies": Field(
+            ListOf(Str("a .rego file path", r".+\.rego"), 1, "a list of .rego files"),
+            "Rego policy files (deny / violation rules, as written for OPA or Gatekeeper); "
+            "relative to the policy file's directory.",
+            required=True,
+        ),
+    },
+    "Run Rego policies on every Kubernetes object of the manifests the push changes, as the "
+    "admission request kubectl apply would make; each deny message refuses the push.",
+)
+
 CONTENT = Obj(
     {
         "paths": Field(_GLOBS, "Only files these globs (.gitignore style) select are checked."),
         "secrets": Field(SECRETS, SECRETS.doc),
         "files": Field(FILES, FILES.doc),
+        "kubernetes_secrets": Field(KUBERNETES_SECRETS, KUBERNETES_SECRETS.doc),
+        "rego": Field(REGO, REGO.doc),
         "protected_paths": Field(PROTECTED_PATHS, PROTECTED_PATHS.doc),
     },
     "Checks of the files the new commits add or change.",
-    one_of_required=("secrets", "files", "protected_paths"),
+    one_of_required=("secrets", "files", "kubernetes_secrets", "rego", "protected_paths"),
 )
 
 RULE = Obj(

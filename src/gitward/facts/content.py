@@ -6,7 +6,8 @@ Which commits: those `commits_by_rule` lists for the rule, so content follows th
 semantics of every other family. Their changes come from one `git diff-tree --stdin`; the
 blobs' sizes and bytes from the repository's one `git cat-file --batch` (text blobs up to the
 largest size a check asks for; larger ones are read through and dropped, binary ones dropped
-with the reason); a tip's tree from `git ls-tree -r`. All bytes kept together are bounded by
+with the reason); a tip's tree from `git ls-tree -r`; manifests through `gitward.manifests`.
+All bytes kept together are bounded by
 `MAX_CONTENT` (`BudgetExceeded` beyond: a push that brings more new text than that is refused,
 never judged in part).
 """
@@ -25,17 +26,18 @@ from gitward.model import (
     SYMLINK_MODE,
     Blob,
     Commit,
-    Documents,
     FileChange,
+    ParsedFile,
     TipFile,
+    Unreadable,
 )
 from gitward.policy import content, pathglobs
+from gitward.policy.content import k8s
 from gitward.policy.spec import ContentRule, Rule
 
 MAX_CONTENT = 768 * 2**20  # bytes of blobs kept in memory at once, all rules together
 SYMLINK_BYTES = 4096  # a symbolic link's target is read whatever the checks ask (PATH_MAX)
 BINARY_PROBE = 8000  # git's own test: a NUL byte in the first 8,000 bytes (`buffer_is_binary`)
-YAML_SUFFIXES = (".yaml", ".yml")
 
 
 class Wanted(NamedTuple):
@@ -66,10 +68,11 @@ def wanted(
 class ContentFacts(NamedTuple):
     changes: Mapping[str, tuple[FileChange, ...]] = MappingProxyType({})
     blobs: Mapping[str, Blob] = MappingProxyType({})
-    documents: Mapping[str, Documents] = MappingProxyType({})
+    documents: Mapping[tuple[str, str], ParsedFile] = MappingProxyType({})
     tips: Mapping[int, Mapping[str, TipFile]] = MappingProxyType({})  # update index -> tree
     paths_changed: Mapping[str, Mapping[str, str]] = MappingProxyType({})  # see `Push`
     updates_changed: Mapping[int, Mapping[str, str]] = MappingProxyType({})  # see `RefFacts`
+    befores: Mapping[int, Mapping[str, TipFile]] = MappingProxyType({})  # the old trees
 
 
 def gather_content(
@@ -87,8 +90,10 @@ def gather_content(
     raw = repo.diff_tree(listed, deadline)
     changes = {c: tuple(FileChange(*change) for change in raw[c]) for c in listed}
     limits: dict[str, int] = {}  # blob id -> how much of it to read (0: its size only)
-    yaml_blobs: set[str] = set()
+    manifests: dict[int, list[tuple[str, str]]] = {}  # update -> (path, blob) to parse
     tips: dict[int, Mapping[str, TipFile]] = {}
+    befores: dict[int, Mapping[str, TipFile]] = {}
+    olds: dict[int, str] = {}  # updates whose old tree a check asks for -> old value
     for w in asked:
         need = content.needs(w.content)
         new_name = False
@@ -98,20 +103,29 @@ def gather_content(
                 continue  # another repository's commit: nothing here to read
             limit = SYMLINK_BYTES if change.mode == SYMLINK_MODE else need.content_bytes
             limits[change.oid] = max(limits.get(change.oid, 0), limit)
-            if need.yaml and change.path.lower().endswith(YAML_SUFFIXES):
-                yaml_blobs.add(change.oid)
-        if need.tip_tree and new_name and w.update not in tips:
+            if need.yaml and change.mode != SYMLINK_MODE:
+                manifests.setdefault(w.update, []).append((change.path, change.oid))
+        if ((need.tip_tree and new_name) or need.yaml) and w.update not in tips:
             files = repo.ls_tree(w.tip, deadline)
             tips[w.update] = MappingProxyType({p: TipFile(p, o, m) for p, o, m in files})
+        if need.yaml:  # the tip's .sops.yaml files say which files must be encrypted
+            for tip in _sops_configs(tips[w.update]):
+                limits[tip.oid] = max(limits.get(tip.oid, 0), k8s.MANIFEST_BYTES)
+        if need.yaml and need.before_tree:
+            olds[w.update] = w.old
+    for update, old in olds.items():  # once every rule added its files
+        befores[update] = _before(repo, old, manifests.get(update, []), limits, deadline)
     blobs = _read(repo, limits, deadline)
+    documents = _documents(blobs, manifests, tips, deadline) if manifests else {}
     paths, updates = _paths_changed(repo, asked, commits, deadline)
     return ContentFacts(
         MappingProxyType(changes),
         MappingProxyType(blobs),
-        MappingProxyType(_documents(blobs, yaml_blobs)),
+        MappingProxyType(documents),
         MappingProxyType(tips),
         MappingProxyType(paths),
         MappingProxyType(updates),
+        MappingProxyType(befores),
     )
 
 
@@ -147,6 +161,26 @@ def _paths_changed(
     return paths, updates
 
 
+def _before(
+    repo: Repo, old: str, files: list[tuple[str, str]], limits: dict[str, int], deadline: Deadline
+) -> Mapping[str, TipFile]:
+    """The tree `old` names (empty for a creation); the earlier version of each of `files` is
+    added to them (read and parsed like them)."""
+    if not old or not files:
+        return MappingProxyType({})
+    held = {p: TipFile(p, o, m) for p, o, m in repo.ls_tree(old, deadline)}
+    for path, oid in list(files):
+        was = held.get(path)
+        if was is not None and was.oid != oid and was.mode not in (GITLINK_MODE, SYMLINK_MODE):
+            limits[was.oid] = max(limits.get(was.oid, 0), k8s.MANIFEST_BYTES)
+            files.append((path, was.oid))
+    return MappingProxyType(held)
+
+
+def _sops_configs(tip: Mapping[str, TipFile]) -> list[TipFile]:
+    return [f for p, f in tip.items() if k8s.is_sops_config(p) and f.mode != GITLINK_MODE]
+
+
 def _selected(w: Wanted, changes: Mapping[str, tuple[FileChange, ...]]) -> Iterable[FileChange]:
     for commit in w.commits:
         for change in changes[commit]:
@@ -178,23 +212,43 @@ def _read(repo: Repo, limits: Mapping[str, int], deadline: Deadline) -> dict[str
     return blobs
 
 
-def _documents(blobs: Mapping[str, Blob], oids: Iterable[str]) -> dict[str, Documents]:
-    """YAML documents of the blobs `oids` (those that are text and were read)."""
-    found = {}
-    for oid in oids:
-        data = blobs[oid].data
-        if data is not None:
-            found[oid] = parse_yaml(data)
+def _documents(
+    blobs: Mapping[str, Blob],
+    wanted: Mapping[int, list[tuple[str, str]]],
+    tips: Mapping[int, Mapping[str, TipFile]],
+    deadline: Deadline,
+) -> dict[tuple[str, str], ParsedFile]:
+    """The files `wanted` (and each tip's `.sops.yaml` files) as the manifests adapter reads
+    them: YAML and JSON files, and the files a `.sops.yaml` of the update's tip says must be
+    encrypted (the same (path, blob) under several updates: read as required if one says so)."""
+    deadline.check("reading manifests")
+    found: dict[tuple[str, str], ParsedFile] = {}
+    required: dict[tuple[str, str], bool] = {}
+    for update, files in wanted.items():
+        rules: list[k8s.SopsRule] = []
+        for config in _sops_configs(tips[update]):
+            parsed = _parse(blobs[config.oid], config.path, False)
+            found[config.path, config.oid] = parsed
+            if parsed is not None:
+                rules += k8s.sops_rules(config.path, parsed)[0]
+        for path, oid in files:
+            key = (path, oid)
+            required[key] = required.get(key, False) or k8s.required_by(path, rules) is not None
+    for n, ((path, oid), must) in enumerate(required.items()):
+        if n % 64 == 0:
+            deadline.check("reading manifests")
+        found[path, oid] = _parse(blobs[oid], path, must)
     return found
 
 
-def parse_yaml(data: bytes) -> Documents:
-    """Every document of a YAML stream, read safely (no Python objects, no tags beyond YAML's
-    own), or why it could not be read."""
-    import yaml  # noqa: PLC0415  # already loaded with the policy; kept out of `facts` imports
+def _parse(blob: Blob, path: str, required: bool) -> ParsedFile:
+    from gitward.manifests import read  # noqa: PLC0415  # PyYAML's loader, only for manifests
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return Documents(tuple(yaml.load_all(data, Loader=loader)))  # a safe loader
-    except yaml.YAMLError as exc:
-        return Documents((), str(exc).splitlines()[0][:200] if str(exc) else "not YAML")
+    if blob.data is None:
+        if read(path, b"", sops_required=required) is None:
+            return None  # not a manifest by its name, and nothing says it must be encrypted
+        # Binary: no YAML, so no manifest kubectl would apply. Too large: unread, so it may
+        # hold a Secret (fail closed).
+        return Unreadable(blob.skipped or "not read", declares_secret=blob.skipped != "binary")
+    parsed = read(path, blob.data, sops_required=required)
+    return parsed if parsed is None or isinstance(parsed, Unreadable) else tuple(parsed)

@@ -96,7 +96,8 @@ def gather(
         target = before.symbolic.get(update.ref)
         tip = found.tips.get(i) if found is not None else None
         paths = found.updates_changed.get(i) if found is not None else None
-        facts.append(RefFacts(update, ff, by_rule, tag, new_type, target, tip, paths))
+        held = found.befores.get(i) if found is not None else None
+        facts.append(RefFacts(update, ff, by_rule, tag, new_type, target, tip, paths, held))
     push = Push(
         repository=repository or str(repo.path),
         pusher=pusher,

@@ -27,6 +27,7 @@ from gitward.errors import (
     CheckerUnavailable,
     ConfigError,
     GitError,
+    PolicyFailed,
     PolicyRollback,
     VerifierUnavailable,
 )
@@ -59,6 +60,8 @@ def describe(exc: BaseException, budget: float) -> str:
         if cls in WHAT:
             what = WHAT[cls]
             return f"{what} ({budget:g} s)" if cls is BudgetExceeded else what
+    if isinstance(exc, PolicyFailed):  # the pusher may have to ask about that policy
+        return f"the Rego policy {exc.policy} failed to judge a pushed manifest"
     if isinstance(exc, BadInput):
         return "git sent input gitward cannot read"
     return "gitward hit an internal error"

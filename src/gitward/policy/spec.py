@@ -6,12 +6,15 @@ sees these. Field defaults here are the documented defaults of the YAML format.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
 from gitward.policy.globs import ref_matches
+
+if TYPE_CHECKING:
+    from gitward.policy.content.k8s import Denial
 
 RuleMode = Literal["enforce", "warn"]
 # What to do with merge commits / reverts in message checks.
@@ -103,6 +106,18 @@ class ProtectedPaths(NamedTuple):
     min_signers: int = 1
 
 
+class KubernetesSecretsCheck(NamedTuple):
+    """Secrets in clear text in Kubernetes manifests, and files a `.sops.yaml` of the pushed
+    tip says must be encrypted and are not (`content.k8s`). No settings yet."""
+
+
+class RegoCheck(NamedTuple):
+    """Rego policies run on every Kubernetes object of the manifests the push changes."""
+
+    # The `.rego` files, as written in the policy (a key of `ContentData.rego`, together).
+    policies: tuple[str, ...]
+
+
 class ContentRule(NamedTuple):
     """Checks of the files the rule's new commits add or change (`policy.content`).
 
@@ -115,6 +130,8 @@ class ContentRule(NamedTuple):
     secrets: SecretsCheck | None = None
     files: FilesCheck | None = None
     protected_paths: ProtectedPaths | None = None
+    kubernetes_secrets: KubernetesSecretsCheck | None = None
+    rego: RegoCheck | None = None
 
 
 class Rule(NamedTuple):
@@ -190,6 +207,19 @@ class LeakRules(NamedTuple):
     allowlist: LeakAllowlist = LeakAllowlist()  # global: applies to every rule
 
 
+class RegoJudge(Protocol):
+    """The Rego policies a rule names, compiled by the config loader (`gitward.config`): the
+    engine is an external one, handed in like the secret rule sets."""
+
+    def evaluate(
+        self, path: str, documents: Sequence[object], before: Sequence[object] = ()
+    ) -> Sequence[Denial]:
+        """What the policies deny in the objects of the file at `path` that are new or changed
+        since `before` (its documents before the push); raises `errors.PolicyFailed` when one
+        cannot judge them (the push is refused)."""
+        ...
+
+
 class ContentData(NamedTuple):
     """What content checks read besides the policy itself, loaded by `gitward.config` from
     files (only those a rule names): the secret rule sets (`content.leaks.LeakRules`, by
@@ -197,6 +227,8 @@ class ContentData(NamedTuple):
 
     rulesets: Mapping[str, LeakRules] = MappingProxyType({})
     allowlists: Mapping[str, SecretsAllowlist] = MappingProxyType({})
+    # `RegoCheck.policies` -> those policies, compiled.
+    rego: Mapping[tuple[str, ...], RegoJudge] = MappingProxyType({})
 
 
 class Policy(NamedTuple):

@@ -4,6 +4,8 @@ admission request a manifest makes (`admission`, pure), the policies an admin po
 
 from __future__ import annotations
 
-from gitward.rego.policies import PolicyFailed, RegoPolicy, compile_policy, evaluate, load
+from gitward.errors import PolicyFailed
+from gitward.rego.engine import Runner
+from gitward.rego.policies import RegoPolicy, compile_policy, evaluate, load
 
-__all__ = ["PolicyFailed", "RegoPolicy", "compile_policy", "evaluate", "load"]
+__all__ = ["PolicyFailed", "RegoPolicy", "Runner", "compile_policy", "evaluate", "load"]

@@ -46,10 +46,14 @@ def identity(obj: Mapping[str, object]) -> Identity:
 
 
 def review(
-    obj: Mapping[str, object], old: Mapping[str, object] | None = None, user: str | None = None
+    obj: Mapping[str, object],
+    old: Mapping[str, object] | None = None,
+    user: str | None = None,
+    gatekeeper: bool = True,
 ) -> dict[str, object]:
     """The `input` for one object: an AdmissionReview whose `request` is also Gatekeeper's
-    `review`."""
+    `review` (left out with `gatekeeper=False`: handing the object to rego-cpp twice costs
+    twice, for policies that never read it)."""
     group, version = group_version(str(obj["apiVersion"]))
     _, kind, namespace, name = identity(obj)
     request: dict[str, object] = {
@@ -63,17 +67,21 @@ def review(
     }
     if user:
         request["userInfo"] = {"username": user}
-    return {
+    found: dict[str, object] = {
         "apiVersion": ADMISSION_API,
         "kind": "AdmissionReview",
         "request": request,
-        "review": request,
-        "parameters": {},
     }
+    if gatekeeper:
+        found |= {"review": request, "parameters": {}}
+    return found
 
 
 def requests(
-    documents: Sequence[object], before: Sequence[object] = (), user: str | None = None
+    documents: Sequence[object],
+    before: Sequence[object] = (),
+    user: str | None = None,
+    gatekeeper: bool = True,
 ) -> Iterator[Request]:
     """The admission requests for the objects of a pushed file that are new or changed since
     `before` (the same file's documents before the push; empty for a new file)."""
@@ -82,4 +90,4 @@ def requests(
         for obj in objects(doc):
             previous = old.get(identity(obj))
             if previous != obj:
-                yield Request(index, describe(obj), review(obj, previous, user))
+                yield Request(index, describe(obj), review(obj, previous, user, gatekeeper))

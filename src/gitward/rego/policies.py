@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from gitward.errors import ConfigError, GitwardError
+from gitward.errors import ConfigError, PolicyFailed
 from gitward.policy.content.k8s import Denial
 from gitward.rego import admission
 from gitward.rego.engine import Compiled, Module, RegoError, Runner, compile_query
@@ -31,15 +31,14 @@ _PACKAGE = re.compile(r"^[ \t]*package[ \t]+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)[ \
 _RULE = re.compile(r"^[ \t]*(?:deny|violation)\b", re.M)
 
 
-class PolicyFailed(GitwardError):
-    """A Rego policy failed on a pushed manifest: the push cannot be judged, so it is refused."""
-
-
 class RegoPolicy(NamedTuple):
     name: str  # the file name without `.rego`: how the report names the policy
     path: str
     package: str
     compiled: Compiled
+    # Whether the source names `review` at all: only then can it read Gatekeeper's
+    # `input.review` (and `input.parameters`), which are left out of the input otherwise.
+    gatekeeper: bool = True
 
 
 def load(
@@ -92,7 +91,28 @@ def compile_policy(
             [p if p.startswith(named) else f"{path}: {p}" for p in exc.problems]
         ) from None
     name = path.rpartition("/")[2].removesuffix(".rego")
-    return RegoPolicy(name, path, package.group(1), compiled)
+    code = [_without_comments(t) for t in (source, *(lib.source for lib in libraries))]
+    gatekeeper = any("review" in text or "parameters" in text for text in code)
+    return RegoPolicy(name, path, package.group(1), compiled, gatekeeper)
+
+
+def _without_comments(source: str) -> str:
+    """`source` without its `#` comments (a `#` in a "string" or `raw string` stays)."""
+    out, quote, escaped = [], "", False
+    chars = iter(source)
+    for char in chars:
+        if escaped:
+            escaped = False
+        elif quote:
+            escaped = char == "\\" and quote == '"'
+            quote = "" if char == quote else quote
+        elif char in '"`':
+            quote = char
+        elif char == "#":
+            out.append(next((c for c in chars if c == "\n"), ""))  # the comment's end of line
+            continue
+        out.append(char)
+    return "".join(out)
 
 
 def evaluate(
@@ -101,26 +121,31 @@ def evaluate(
     documents: Sequence[object],
     before: Sequence[object] = (),
     user: str | None = None,
+    runner: Runner | None = None,
 ) -> tuple[Denial, ...]:
     """What `policies` deny in the new or changed objects of one pushed file (`before`: its
-    documents before the push). Raises PolicyFailed when a policy cannot judge one."""
+    documents before the push). Raises PolicyFailed when a policy cannot judge one. `runner`:
+    one to reuse (making one costs an interpreter)."""
     if not policies:
         return ()
-    runner = Runner()
+    runner = runner or Runner()
     found: list[Denial] = []
-    for request in admission.requests(documents, before, user):
+    gatekeeper = any(p.gatekeeper for p in policies)
+    for request in admission.requests(documents, before, user, gatekeeper):
         where = f"{path}, document {request.document + 1} ({request.resource})"
         try:
             runner.set_input(request.input)
         except RegoError as exc:
-            raise PolicyFailed(f"cannot give {where} to the Rego policies: {exc}") from None
+            names = ", ".join(p.name for p in policies)
+            raise PolicyFailed(names, f"cannot give {where} to the Rego policies: {exc}") from None
         for policy in policies:
             try:
                 bindings = runner.run(policy.compiled)
             except RegoError as exc:
                 raise PolicyFailed(
+                    policy.name,
                     f"Rego policy {policy.name} ({policy.path}) failed on {where}: {exc}; "
-                    "the push is refused until the policy can judge it"
+                    "the push is refused until the policy can judge it",
                 ) from None
             messages = {_message(v) for rule in RULES for v in bindings.get(rule) or ()}
             found.extend(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitward.model import Violation
-from gitward.policy.content import files, secrets, twoperson
+from gitward.policy.content import files, kubernetes_secrets, rego_policies, secrets, twoperson
 from gitward.policy.content.scope import ContentCheck, Needs, Scope, new_files
 from gitward.policy.context import RuleContext
 from gitward.policy.spec import ContentRule
@@ -19,6 +19,8 @@ from gitward.policy.spec import ContentRule
 CHECKS: dict[str, ContentCheck] = {
     "files": files.CHECK,
     "secrets": secrets.CHECK,
+    "kubernetes_secrets": kubernetes_secrets.CHECK,
+    "rego": rego_policies.CHECK,
     "protected_paths": twoperson.CHECK,
 }
 
@@ -36,6 +38,7 @@ def needs(content: ContentRule) -> Needs:
         content_bytes=max((n.content_bytes for n in wanted), default=0),
         tip_tree=any(n.tip_tree for n in wanted),
         yaml=any(n.yaml for n in wanted),
+        before_tree=any(n.before_tree for n in wanted),
         paths_changed=any(n.paths_changed for n in wanted),
     )
 

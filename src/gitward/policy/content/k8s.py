@@ -32,9 +32,9 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple, TypeGuard
 
+from gitward.model import Unreadable
 from gitward.policy import patterns
 
 # One value as sops writes it (aes/cipher.go). The tag is a 16-byte GCM tag: 24 base64 digits.
@@ -48,17 +48,11 @@ SECRET_FIELDS = ("data", "stringData")
 # Values that name a secret kept elsewhere: a Helm template or a Flux/envsubst variable.
 PLACEHOLDER = re.compile(r"\s*\{\{.*\}\}\s*|\$\{[A-Za-z_][A-Za-z0-9_]*\}", re.DOTALL)
 SHOWN = 5  # paths named in one finding
+SOPS_CONFIG = ".sops.yaml"
+# Manifests larger than this are not read (`gitward.manifests`): judged `Unreadable`.
+MANIFEST_BYTES = 4 << 20
 
-
-@dataclass(frozen=True)
-class Unreadable:
-    """A file the adapter could not read as documents (bad YAML, too large, unknown format)."""
-
-    reason: str
-    # Whether its text has a `kind: Secret` line, and template braces (`{{`): a Helm template is
-    # rendered elsewhere, from values kept elsewhere.
-    declares_secret: bool = False
-    templated: bool = False
+__all__ = ["Unreadable"]  # re-exported: the adapter and the tests take it from here
 
 
 Documents = Sequence[object]
@@ -103,6 +97,10 @@ class Denial(NamedTuple):
         what = f"{self.resource}: {self.message} (Rego policy {self.policy})"
         hint = f"change the manifest so that {self.policy} admits it, or ask an admin about it"
         return Finding("rego", self.document, what, hint)
+
+
+def is_sops_config(path: str) -> bool:
+    return path.rpartition("/")[2] == SOPS_CONFIG
 
 
 def is_manifest(doc: object) -> TypeGuard[dict[str, object]]:

@@ -8,7 +8,7 @@ A content check is a `ContentCheck` in `content.CHECKS`, under the name of its f
 one rule, the engine builds a `Scope` and calls `check.run(scope, settings)`, `settings` being
 the rule's value of that field; the check yields `Violation`s made by `scope.violation`. Before
 that, `gitward.facts.content` asks every check what it `needs` and gathers only that: the
-blobs' bytes (text, up to a size), the pushed tip's tree, YAML documents.
+blobs' bytes (text, up to a size), the pushed tip's tree, the files read as manifests.
 
 Which files: every file a commit the rule checks adds or changes (`RuleContext.commits`: the
 same exclusion semantics as the commit families), kept when the rule's `paths` select it, each
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from gitward.errors import GitError
-from gitward.model import Blob, Documents, TipFile, Violation
+from gitward.model import Blob, ParsedFile, TipFile, Violation
 from gitward.policy import pathglobs
 from gitward.policy.context import RuleContext
 from gitward.policy.spec import ContentRule
@@ -46,11 +46,15 @@ class Needs(NamedTuple):
     content_bytes: int = 0
     # `Scope.tip()`: every file of the pushed tip, when the push brings a new path.
     tip_tree: bool = False
-    # `Scope.documents(...)`: files named *.yaml / *.yml parsed as YAML (needs `content_bytes`).
+    # `Scope.documents(...)`: every file read by `gitward.manifests` (YAML and JSON files, and
+    # those a `.sops.yaml` of the pushed tip says must be encrypted), the tip's `.sops.yaml`
+    # files included; implies the tip's tree, whatever the push brings (needs `content_bytes`).
     yaml: bool = False
     # `Scope.paths_changed(...)`, `Scope.update_paths()`: every path each commit changes
     # against its first parent and those the update changes, deleted ones included.
     paths_changed: bool = False
+    # `Scope.before(path)`: the file as the ref held it before the update (with `yaml`).
+    before_tree: bool = False
 
 
 class Scope(NamedTuple):
@@ -73,12 +77,22 @@ class Scope(NamedTuple):
             raise GitError(f"blob {oid} of {self.ctx.ref} was not read; refusing to judge it")
         return found
 
-    def documents(self, oid: str) -> Documents:
-        """The YAML documents of blob `oid` (for a check whose `Needs.yaml` is set)."""
-        found = self.ctx.push.documents.get(oid)
-        if found is None:
-            raise GitError(f"blob {oid} of {self.ctx.ref} was not parsed; refusing to judge it")
-        return found
+    def documents(self, path: str, oid: str) -> ParsedFile:
+        """File `path` (blob `oid`) as the manifests adapter read it, None when it is no
+        manifest (for a check whose `Needs.yaml` is set)."""
+        key = (path, oid)
+        if key not in self.ctx.push.documents:
+            raise GitError(f"{path} of {self.ctx.ref} was not parsed; refusing to judge it")
+        return self.ctx.push.documents[key]
+
+    def before(self, path: str) -> ParsedFile:
+        """File `path` as the ref held it before the update, read as `documents` reads files;
+        None when it held no such file (for a check whose `Needs.before_tree` is set)."""
+        files = self.ctx.facts.before_files
+        if files is None:
+            raise GitError(f"the tree {self.ctx.ref} held was not read; refusing to judge")
+        held = files.get(path)
+        return None if held is None else self.documents(path, held.oid)
 
     def tip(self) -> Mapping[str, TipFile]:
         """Every file of the pushed tip's tree (for a check whose `Needs.tip_tree` is set)."""

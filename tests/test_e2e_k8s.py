@@ -1,0 +1,322 @@
+"""End to end: the Kubernetes-secret check and the example Rego policies through real pushes to a
+bare repository with the hook installed, and `gitward check` on the same commits."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import gwmanifests
+import pytest
+from gwpush import (
+    Client,
+    Pushed,
+    Signer,
+    audit,
+    bare_repo,
+    clean_env,
+    python_without,
+    write_config,
+)
+
+from gitward.cli import main as gitward_main
+
+EXAMPLE_REGO = Path(__file__).parent.parent / "config" / "rego"
+POLICIES = ["rego/privileged.rego", "rego/images.rego", "rego/networkpolicy-ingress.rego"]
+POLICY = """\
+version: 1
+settings:
+  timeout_seconds: 60
+rules:
+  - id: gitops
+    refs: [refs/heads/main]
+    content:
+      paths: ["clusters/**", "**/.sops.yaml", "apps/**"]
+      kubernetes_secrets: {{}}
+      rego:
+        policies: {policies}
+"""
+DIGEST = "sha256:" + "ab" * 32
+GOOD_IMAGE = f"registry.example.com/team/web@{DIGEST}"
+SECRET = """\
+apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: prod}
+stringData:
+  password: hunter2-do-not-show
+"""
+CONFIGMAP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: prod}
+data: {mode: fast}
+"""
+
+
+def pod(image: str = GOOD_IMAGE, privileged: bool = False) -> str:
+    return f"""\
+apiVersion: v1
+kind: Pod
+metadata: {{name: web, namespace: prod}}
+spec:
+  containers:
+    - name: web
+      image: {image}
+      securityContext: {{privileged: {str(privileged).lower()}}}
+"""
+
+
+def network_policy(cidr: str) -> str:
+    return f"""\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: web, namespace: prod}}
+spec:
+  podSelector: {{matchLabels: {{app: web}}}}
+  ingress:
+    - from:
+        - ipBlock: {{cidr: {cidr}}}
+"""
+
+
+def make_config(
+    root: Path, policies: list[str] | None = None, extra: dict[str, str] | None = None
+) -> Path:
+    text = POLICY.format(policies=json.dumps(policies or POLICIES))
+    config = write_config(root, text, {"alice": Signer()})
+    shutil.copytree(EXAMPLE_REGO, root / "rego")
+    for name, text in (extra or {}).items():
+        (root / name).write_text(text)
+    return config
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    return make_config(tmp_path / "etc")
+
+
+@pytest.fixture
+def server(tmp_path: Path, config: Path) -> Path:
+    return bare_repo(tmp_path / "srv" / "app.git", config)
+
+
+@pytest.fixture
+def client(tmp_path: Path, gnupghome: Path) -> Client:
+    return Client(tmp_path / "work", gnupghome)
+
+
+def commit(client: Client, message: str, files: dict[str, str]) -> str:
+    for name, text in files.items():
+        path = client.path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        client.git("add", name)
+    return client.commit(message)
+
+
+def push(client: Client, server: Path, files: dict[str, str]) -> Pushed:
+    commit(client, "manifests", files)
+    return client.push(server, "HEAD:refs/heads/main")
+
+
+def lines(result: Pushed) -> str:
+    """The report, its wrapped messages joined back into one line each."""
+    text = "\n".join(result.gitward)
+    return text.replace("\ngitward:       ", " ")
+
+
+def test_a_plaintext_secret_is_refused_without_showing_it(
+    client: Client, server: Path, config: Path
+) -> None:
+    bad = commit(client, "db", {"clusters/prod/db.yaml": SECRET})
+    result = client.push(server, "HEAD:refs/heads/main")
+    assert not result.ok
+    text = lines(result)
+    assert f"gitward:   gitops/kubernetes-secret on {bad[:10]}" in result.gitward, text
+    assert (
+        "clusters/prod/db.yaml, document 1: Secret prod/db carries clear text in "
+        "stringData.password"
+    ) in text
+    assert "sops --encrypt" in text
+    assert "hunter2" not in result.text and "hunter2" not in json.dumps(audit(config)[-1])
+
+
+def test_a_sops_encrypted_secret_and_a_sealed_secret_are_accepted(
+    client: Client, server: Path
+) -> None:
+    sealed = (
+        "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: db}\n"
+        "spec:\n  encryptedData: {password: AgBy3i4OJSWK+PiTySYZZA==}\n"
+    )
+    secret = gwmanifests.sops_secret(password="hunter2")
+    result = push(client, server, {"clusters/prod/db.yaml": secret, "clusters/s.yaml": sealed})
+    assert result.ok, result.text
+
+
+def test_a_file_sops_yaml_governs_pushed_unencrypted_is_refused(
+    client: Client, server: Path
+) -> None:
+    rules = "creation_rules:\n  - path_regex: .*\\.secret\\.yaml$\n    age: age1xyz\n"
+    sealed = gwmanifests.sops_secret(password="p")
+    files = {
+        "clusters/.sops.yaml": rules,
+        "clusters/prod/app.secret.yaml": CONFIGMAP,
+        "clusters/prod/db.secret.yaml": sealed,
+        "clusters/prod/plain.yaml": CONFIGMAP,
+    }
+    result = push(client, server, files)
+    assert not result.ok
+    text = lines(result)
+    assert text.count("gitops/sops-required") == 1, text
+    assert (
+        "clusters/prod/app.secret.yaml, document 1: ConfigMap prod/settings is not encrypted, "
+        "but clusters/.sops.yaml says files matching"
+    ) in text
+
+
+def test_a_secret_as_second_document_is_named_by_its_index(client: Client, server: Path) -> None:
+    result = push(client, server, {"clusters/prod/app.yaml": f"{CONFIGMAP}---\n{SECRET}"})
+    assert not result.ok
+    assert "clusters/prod/app.yaml, document 2: Secret prod/db carries clear text" in lines(result)
+
+
+@pytest.mark.parametrize(
+    ("policy", "refused", "accepted", "words"),
+    [
+        ("privileged", pod(privileged=True), pod(), "container web is privileged"),
+        ("images", pod("nginx:1.27"), pod(), "image nginx:1.27 is not from a registry"),
+        (
+            "networkpolicy-ingress",
+            network_policy("0.0.0.0/0"),
+            network_policy("10.0.0.0/8"),
+            "admits traffic from 0.0.0.0/0",
+        ),
+    ],
+)
+def test_each_example_rego_policy_refuses_one_push_and_not_another(
+    tmp_path: Path, gnupghome: Path, policy: str, refused: str, accepted: str, words: str
+) -> None:
+    config = make_config(tmp_path / "etc")
+    good = Client(tmp_path / "good", gnupghome)
+    result = push(good, bare_repo(tmp_path / "good.git", config), {"clusters/app.yaml": accepted})
+    assert result.ok, result.text
+    bad = Client(tmp_path / "bad", gnupghome)
+    result = push(bad, bare_repo(tmp_path / "bad.git", config), {"clusters/app.yaml": refused})
+    assert not result.ok
+    text = lines(result)
+    assert "gitops/rego" in text and words in text
+    kind = refused.split("kind: ", 1)[1].split("\n", 1)[0]
+    where = f"clusters/app.yaml, document 1: {kind} prod/web denied by Rego policy {policy}: "
+    assert where in text
+
+
+def test_only_manifests_as_the_tip_holds_them_are_judged(client: Client, server: Path) -> None:
+    commit(client, "privileged", {"clusters/app.yaml": pod(privileged=True)})
+    commit(client, "fixed", {"clusters/app.yaml": pod()})
+    result = client.push(server, "HEAD:refs/heads/main")
+    assert result.ok, result.text  # the cluster never applies the first version
+
+
+def test_objects_are_judged_against_what_the_ref_held(client: Client, tmp_path: Path) -> None:
+    shrink = (
+        "package kubernetes.admission\nimport rego.v1\n"
+        'deny contains "replicas go down" if { input.request.operation == "UPDATE"; '
+        "input.request.oldObject.spec.replicas > input.request.object.spec.replicas }\n"
+    )
+    policies = ["rego/privileged.rego", "rego/shrink.rego"]
+    config = make_config(tmp_path / "etc", policies, {"rego/shrink.rego": shrink})
+    server = bare_repo(tmp_path / "s.git", config)
+    scale = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: %d}\n"
+    old = pod(privileged=True) + "---\n" + scale % 3
+    held = commit(client, "grandfathered", {"clusters/app.yaml": old})
+    assert client.push(server, "HEAD:refs/heads/topic").ok  # no rule there
+    # main held it before the policy did (set on the server, as an admin would).
+    env = {**clean_env(), "GIT_DIR": str(server)}
+    subprocess.run(["git", "update-ref", "refs/heads/main", held], env=env, check=True)
+    up = pod(privileged=True) + "---\n" + scale % 5
+    commit(client, "scale up", {"clusters/app.yaml": up})
+    result = client.push(server, "HEAD:refs/heads/main")
+    assert result.ok, result.text  # the privileged Pod is not what this push changes
+    commit(client, "scale down", {"clusters/app.yaml": pod() + "---\n" + scale % 2})
+    result = client.push(server, "HEAD:refs/heads/main")
+    assert not result.ok
+    text = lines(result)
+    assert "document 2: Deployment web denied by Rego policy shrink: replicas go down" in text
+    assert "privileged" not in text  # fixed in the same push
+
+
+def test_a_rego_file_that_does_not_compile_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = "package kubernetes.admission\n\ndeny[msg] {\n  msg := \n}\n"
+    config = make_config(tmp_path / "etc", ["rego/broken.rego"], {"rego/broken.rego": broken})
+    assert gitward_main(["config", "check", str(config)]) == 1
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'etc' / 'rego' / 'broken.rego'}:4:" in out, out
+
+
+def test_a_missing_rego_file_is_a_config_error_at_its_policy_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(tmp_path / "etc", ["rego/nowhere.rego"])
+    assert gitward_main(["config", "check", str(config)]) == 1
+    out = capsys.readouterr().out
+    assert f"{config}:11: rules[0].content.rego.policies[0]: expected a Rego policy file" in out
+
+
+def test_a_policy_failing_at_evaluation_refuses_naming_it(client: Client, tmp_path: Path) -> None:
+    failing = (
+        "package kubernetes.admission\nimport rego.v1\n"
+        'deny contains msg if { input.request.kind.kind == "Pod"; '
+        'x := 10 / count(input.request.object.spec.volumes); msg := sprintf("%v", [x]) }\n'
+    )
+    config = make_config(tmp_path / "etc", ["rego/failing.rego"], {"rego/failing.rego": failing})
+    pod_without_volumes = pod().replace("spec:\n", "spec:\n  volumes: []\n")
+    result = push(client, bare_repo(tmp_path / "s.git", config),
+                  {"clusters/app.yaml": pod_without_volumes})  # fmt: skip
+    assert result.gitward == [
+        "gitward: push refused: the Rego policy failing failed to judge a pushed manifest; "
+        "ask your git admin (details in the gitward log)"
+    ], result.text
+    assert "Traceback" not in result.text
+
+
+def test_a_missing_rego_engine_refuses_with_one_line(
+    client: Client, server: Path, tmp_path: Path
+) -> None:
+    hidden = python_without("regopy", tmp_path / "shadow")
+    commit(client, "pod", {"clusters/app.yaml": pod()})
+    result = client.push(server, "HEAD:refs/heads/main", env=hidden)
+    assert result.gitward == [
+        "gitward: push refused: a content checker is missing on the server; ask your git "
+        "admin (details in the gitward log)"
+    ], result.text
+
+
+def test_no_manifest_no_rego_engine(client: Client, server: Path, tmp_path: Path) -> None:
+    hidden = python_without("regopy", tmp_path / "shadow")
+    commit(client, "docs", {"apps/README.md": "hello\n"})
+    result = client.push(server, "HEAD:refs/heads/main", env=hidden)
+    assert result.ok, result.text  # Rego policies are compiled only for a manifest
+
+
+def test_gitward_check_gives_the_hooks_verdict(
+    client: Client, server: Path, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = commit(client, "base", {"apps/README.md": "hello\n"})
+    assert client.push(server, "HEAD:refs/heads/main").ok
+    commit(client, "db", {"clusters/prod/db.yaml": f"{CONFIGMAP}---\n{SECRET}"})
+    commit(client, "pod", {"clusters/prod/pod.yaml": pod(privileged=True)})
+    hook = client.push(server, "HEAD:refs/heads/main")
+    assert not hook.ok
+    code = gitward_main(["check", "--config", str(config), "--repo", str(client.path),
+                         "--ref", "main", "--json", f"{base}..HEAD"])  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1
+    found = [(v["rule_id"], v["message"]) for v in out["violations"]]
+    assert sorted(rule for rule, _ in found) == ["gitops/kubernetes-secret", "gitops/rego"]
+    for _, message in found:
+        assert message in lines(hook)
+    assert "hunter2" not in json.dumps(out)
