@@ -7,24 +7,20 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import gwdaemon
+import gwjudge
 import gwkeys
-import gwreceiver
 import gwrepo
 import pytest
 from gwpush import Client, Signer, audit, bare_repo, write_config
 
 from gitward.cli import main
-from gitward.config import forges_file
 from gitward.forges.delivery import Job
-from gitward.forges.status import CommitStatus
-from gitward.model import Violation
 from gitward.receiver.jobs import JobRecord
-from gitward.receiver.judge import Judge
 
 TOKEN = "gw-receiver-token-5f1e"  # a throwaway value for tests only: never in a line
 POLICY = """\
@@ -37,19 +33,6 @@ rules:
 """
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.posted: list[CommitStatus] = []
-
-    def post_status(self, repository: str, sha: str, status: CommitStatus) -> None:
-        self.posted.append(status)
-
-    def post_final(
-        self, repository: str, sha: str, status: CommitStatus, violations: Sequence[Violation]
-    ) -> None:
-        self.posted.append(status)
-
-
 class Site:
     """`acme/app` served by a git daemon, a worker's judge and a hooked bare repo, one config."""
 
@@ -60,14 +43,11 @@ class Site:
         self.sign = functools.partial(gwkeys.ssh_signed_commit_object, "alice", tree)
         self.etc = tmp_path / "etc"
         self.policy = write_config(self.etc, POLICY, {"alice": Signer(openpgp=False, ssh=True)})
-        gwreceiver.write_forges(self.etc, git_url=url)
-        text = (self.etc / "forges.yaml").read_text()
-        (self.etc / "forges.yaml").write_text(text.replace("  allow_insecure_loopback: true\n",
-            f"  allow_insecure_loopback: true\n  data_dir: {tmp_path / 'data'}\n"))  # fmt: skip
-        self.recorder = Recorder()
-        self.judge = Judge(self.policy, forges_file.load(self.etc / "forges.yaml"),
-                           {"gh": self.recorder, "tea": self.recorder},
-                           lambda f, r: ("x-access-token", TOKEN.encode()))  # fmt: skip
+        self.recorder = gwjudge.Recorder()
+        self.judge = gwjudge.judge(
+            self.etc, url, tmp_path / "data", self.recorder,
+            lambda f, r: ("x-access-token", TOKEN.encode()),
+        )  # fmt: skip
         self.log = self.etc / "audit.jsonl"
 
     def signed(self, message: str, parents: list[str]) -> str:
@@ -189,4 +169,4 @@ def test_a_verdict_the_audit_log_cannot_hold_is_posted_as_an_error(site: Site) -
     result = site.run(pr(good, 1, "d"), "job-1")
     assert result["state"] == "error"
     assert result["error"] == "cannot write the audit log; no verdict was given"
-    assert [s.state for s in site.recorder.posted] == ["pending", "error"]
+    assert [s.state for s in site.recorder.statuses] == ["pending", "error"]

@@ -6,22 +6,18 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import gwdaemon
-import gwreceiver
+import gwjudge
 import gwrepo
 import gwsecrets
 import pytest
 from gwpush import Signer, write_config
 
-from gitward.config import forges_file
 from gitward.forges.delivery import Job
-from gitward.forges.status import CommitStatus
-from gitward.model import Violation
 from gitward.receiver.jobs import JobRecord
-from gitward.receiver.judge import Judge
 
 ZERO = "0" * 40
 POLICY = """\
@@ -38,19 +34,6 @@ rules:
 EXAMPLE_REGO = Path(__file__).parent.parent / "config" / "rego"
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.posted: list[CommitStatus] = []
-
-    def post_status(self, repository: str, sha: str, status: CommitStatus) -> None:
-        self.posted.append(status)
-
-    def post_final(
-        self, repository: str, sha: str, status: CommitStatus, violations: Sequence[Violation]
-    ) -> None:
-        self.posted.append(status)
-
-
 class Served:
     def __init__(self, tmp_path: Path, url: str, served: Path) -> None:
         (served / "acme").mkdir(parents=True, exist_ok=True)
@@ -58,20 +41,8 @@ class Served:
         etc = tmp_path / "etc"
         write_config(etc, POLICY, {"alice": Signer()})
         shutil.copytree(EXAMPLE_REGO, etc / "rego")
-        gwreceiver.write_forges(etc, git_url=url)
-        forges = (
-            (etc / "forges.yaml")
-            .read_text()
-            .replace(
-                "  allow_insecure_loopback: true\n",
-                f"  allow_insecure_loopback: true\n  data_dir: {tmp_path / 'data'}\n",
-            )
-        )
-        (etc / "forges.yaml").write_text(forges)
-        self.recorder = Recorder()
-        config = forges_file.load(etc / "forges.yaml")
-        posters = {"gh": self.recorder, "tea": self.recorder}
-        self.judge = Judge(etc / "policy.yaml", config, posters, lambda f, r: ("", b""))
+        self.recorder = gwjudge.Recorder()
+        self.judge = gwjudge.judge(etc, url, tmp_path / "data", self.recorder)
 
     def commit(self, files: dict[str, bytes], parents: list[str]) -> str:
         entries = "".join(
@@ -112,7 +83,7 @@ def test_pull_requests_and_pushes_get_the_hooks_content_verdict(served: Served) 
     pushed = served.run(Job("gh", "acme/app", "push", "refs/heads/main", base, bad, None, "d",
                             "alice"))  # fmt: skip
     assert pushed["state"] == "failure" and pushed["violations"] == result["violations"]
-    assert served.recorder.posted[-1].description.startswith("gitops/")
+    assert served.recorder.statuses[-1].description.startswith("gitops/")
 
 
 def test_kubernetes_manifests_get_the_hooks_verdict(served: Served) -> None:

@@ -8,23 +8,19 @@ recording poster (the REST side is tested against the forges' API descriptions e
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import gwdaemon
+import gwjudge
 import gwkeys
-import gwreceiver
 import gwrepo
 import pytest
 from gwpush import Signer, write_config
 
-from gitward.config import forges_file
 from gitward.config.forges_file import ForgeInstance
 from gitward.forges.delivery import Job
-from gitward.forges.status import CommitStatus
-from gitward.model import Violation
 from gitward.receiver.jobs import JobRecord
-from gitward.receiver.judge import Judge
 
 ZERO = "0" * 40
 POLICY = """\
@@ -41,20 +37,6 @@ rules:
 """
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.posted: list[tuple[str, str, CommitStatus]] = []
-
-    def post_status(self, repository: str, sha: str, status: CommitStatus) -> None:
-        self.posted.append((repository, sha, status))
-
-    def post_final(
-        self, repository: str, sha: str, status: CommitStatus, violations: Sequence[Violation]
-    ) -> None:
-        self.posted.append((repository, sha, status))
-        self.violations = list(violations)
-
-
 class Forge:
     """A served repository `acme/app` and the worker's configuration pointing at it."""
 
@@ -65,15 +47,9 @@ class Forge:
         self.sign = functools.partial(gwkeys.ssh_signed_commit_object, "alice", self.tree)
         etc = tmp_path / "etc"
         write_config(etc, POLICY, {"alice": Signer(openpgp=False, ssh=True)})
-        gwreceiver.write_forges(etc, git_url=url)
-        (etc / "forges.yaml").write_text(
-            (etc / "forges.yaml").read_text().replace("  allow_insecure_loopback: true\n",
-            f"  allow_insecure_loopback: true\n  data_dir: {tmp_path / 'data'}\n")
-        )  # fmt: skip
-        self.config = forges_file.load(etc / "forges.yaml")
-        self.recorder = Recorder()
-        self.judge = Judge(etc / "policy.yaml", self.config, {"gh": self.recorder,
-                           "tea": self.recorder}, lambda f, r: ("", b""))  # fmt: skip
+        self.recorder = gwjudge.Recorder()
+        self.judge = gwjudge.judge(etc, url, tmp_path / "data", self.recorder)
+        self.config = self.judge.forges
 
     def signed(self, message: str, parents: list[str]) -> str:
         return gwrepo.write_object(self.repo, "commit", self.sign(parents, message.encode()))

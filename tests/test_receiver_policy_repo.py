@@ -4,22 +4,17 @@ the policy commit with each verdict (and refuses to judge after a step back)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from pathlib import Path
 
 import gwdaemon
+import gwjudge
 import gwkeys
-import gwreceiver
 import gwrepo
 from gwpush import Signer, write_config
 
 from gitward.cli import main
-from gitward.config import forges_file
 from gitward.forges.delivery import Job
-from gitward.forges.status import CommitStatus
-from gitward.model import Violation
 from gitward.receiver.jobs import JobRecord
-from gitward.receiver.judge import Judge
 
 POLICY = """\
 version: 1
@@ -28,16 +23,6 @@ rules:
     refs: [refs/heads/main]
     signatures: {signers: [alice]}
 """
-
-
-class Recorder:
-    def post_status(self, repository: str, sha: str, status: CommitStatus) -> None:
-        pass
-
-    def post_final(
-        self, repository: str, sha: str, status: CommitStatus, violations: Sequence[Violation]
-    ) -> None:
-        self.final = status
 
 
 def test_the_worker_judges_with_the_policy_commit(tmp_path: Path) -> None:
@@ -59,24 +44,8 @@ def test_the_worker_judges_with_the_policy_commit(tmp_path: Path) -> None:
     tip = gwrepo.write_object(app, "commit", sign([], b"JIRA-1: signed\n"))
     gwrepo.set_ref(app, "refs/heads/main", tip)
     with gwdaemon.git_daemon(served) as url:
-        gwreceiver.write_forges(etc, git_url=url)
+        judge = gwjudge.judge(etc, url, tmp_path / "data", gwjudge.Recorder())
         (etc / "policy.yaml").unlink()  # the helper's stand-in: the repository holds ours
-        forges = (
-            (etc / "forges.yaml")
-            .read_text()
-            .replace(
-                "  allow_insecure_loopback: true\n",
-                f"  allow_insecure_loopback: true\n  data_dir: {tmp_path / 'data'}\n",
-            )
-        )
-        (etc / "forges.yaml").write_text(forges)
-        recorder = Recorder()
-        judge = Judge(
-            etc / "policy.yaml",  # what `gitward worker --config etc` passes
-            forges_file.load(etc / "forges.yaml"),
-            {"gh": recorder, "tea": recorder},
-            lambda f, r: ("", b""),
-        )
         job = Job("gh", "acme/app", "push", "refs/heads/main", "0" * 40, tip, None, "d", "alice")
         result = judge(JobRecord("job-1", job, "running"))
         assert result["state"] == "success", result

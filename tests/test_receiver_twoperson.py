@@ -4,22 +4,18 @@ author's signed commit with a second maintainer's signed merge passes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import gwdaemon
+import gwjudge
 import gwkeys
-import gwreceiver
 import gwrepo
 import pytest
 from gwpush import Client, Signer, write_config
 
-from gitward.config import forges_file
 from gitward.forges.delivery import Job
-from gitward.forges.status import CommitStatus
-from gitward.model import Violation
 from gitward.receiver.jobs import JobRecord
-from gitward.receiver.judge import Judge
 
 POLICY = """\
 version: 1
@@ -34,19 +30,6 @@ rules:
 """
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.posted: list[CommitStatus] = []
-
-    def post_status(self, repository: str, sha: str, status: CommitStatus) -> None:
-        self.posted.append(status)
-
-    def post_final(
-        self, repository: str, sha: str, status: CommitStatus, violations: Sequence[Violation]
-    ) -> None:
-        self.posted.append(status)
-
-
 class Served:
     """A served repository (`acme/app`), the receiver's judge, and a work repository whose
     signed commits are pushed there as the forge would hold them."""
@@ -56,17 +39,8 @@ class Served:
         self.repo = gwrepo.init(served / "acme" / "app.git")
         etc = tmp_path / "etc"
         write_config(etc, POLICY, {"alice": Signer(), "bob": Signer()})
-        gwreceiver.write_forges(etc, git_url=url)
-        forges = (etc / "forges.yaml").read_text()
-        forges = forges.replace(
-            "  allow_insecure_loopback: true\n",
-            f"  allow_insecure_loopback: true\n  data_dir: {tmp_path / 'data'}\n",
-        )
-        (etc / "forges.yaml").write_text(forges)
-        self.recorder = Recorder()
-        config = forges_file.load(etc / "forges.yaml")
-        posters = {"gh": self.recorder, "tea": self.recorder}
-        self.judge = Judge(etc / "policy.yaml", config, posters, lambda f, r: ("", b""))
+        self.recorder = gwjudge.Recorder()
+        self.judge = gwjudge.judge(etc, url, tmp_path / "data", self.recorder)
         self.work = Client(tmp_path / "work", gnupghome)
 
     def commit(self, path: str, text: str, by: str) -> str:
@@ -117,7 +91,7 @@ def test_pull_requests_and_pushes_get_the_hooks_two_person_verdict(served: Serve
     pushed = served.run(Job("gh", "acme/app", "push", "refs/heads/main", base, tip, None, "d",
                             "alice"))  # fmt: skip
     assert pushed["state"] == "failure" and pushed["violations"] == result["violations"]
-    assert served.recorder.posted[-1].description.startswith("prod/two-person")
+    assert served.recorder.statuses[-1].description.startswith("prod/two-person")
 
 
 def test_a_second_maintainers_signed_merge_passes(served: Served) -> None:

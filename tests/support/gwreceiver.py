@@ -42,12 +42,16 @@ def write_forges(
     api_url: str = "http://127.0.0.1:9",
     git_url: str = "http://127.0.0.1:9",
     max_body: int = 1024 * 1024,
+    data_dir: Path | None = None,
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     if not (directory / "policy.yaml").exists():
         (directory / "policy.yaml").write_text("version: 1\nrules: []\n")
     path = directory / "forges.yaml"
-    path.write_text(FORGES.format(api_url=api_url, git_url=git_url, max_body=max_body))
+    text = FORGES.format(api_url=api_url, git_url=git_url, max_body=max_body)
+    if data_dir is not None:
+        text = text.replace("  max_body_bytes:", f"  data_dir: {data_dir}\n  max_body_bytes:", 1)
+    path.write_text(text)
     return path
 
 
