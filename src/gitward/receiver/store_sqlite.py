@@ -49,7 +49,10 @@ CREATE TABLE IF NOT EXISTS gitward_jobs (
 WOKEN = "ALTER TABLE gitward_jobs ADD COLUMN woken INTEGER NOT NULL DEFAULT 1"
 INDEXES = (
     "CREATE INDEX IF NOT EXISTS gitward_jobs_active ON gitward_jobs (state, updated)",
-    "CREATE INDEX IF NOT EXISTS gitward_jobs_supersede ON gitward_jobs (supersede_key, state)",
+    # Pull requests only (pushes supersede nothing): a push's insert writes one index less.
+    "DROP INDEX IF EXISTS gitward_jobs_supersede",
+    "CREATE INDEX IF NOT EXISTS gitward_jobs_supersede_pr ON gitward_jobs (supersede_key, state) "
+    "WHERE supersede_key IS NOT NULL",
     # Only the rows not yet handed to huey: a handful, whatever the size of the table.
     "CREATE INDEX IF NOT EXISTS gitward_jobs_unwoken ON gitward_jobs (created) WHERE woken = 0",
 )
@@ -111,23 +114,24 @@ class SqliteStore:
         return fd
 
     def submit(self, job: Job, now: float) -> tuple[str, bool]:
+        job_id = new_id()
         with self.transaction() as db:
-            row = db.execute("SELECT id FROM gitward_jobs WHERE key = ?", (job.key,)).fetchone()
-            if row is not None:
-                return str(row[0]), False
+            # The insert is the duplicate check (`key` is unique): one statement for a new job.
+            added = db.execute(
+                "INSERT INTO gitward_jobs "
+                "(id, key, supersede_key, state, job, created, updated, woken) "
+                "VALUES (?, ?, ?, 'queued', ?, ?, ?, 0) ON CONFLICT (key) DO NOTHING",
+                (job_id, job.key, job.supersede_key, encode_job(job), now, now),
+            ).rowcount
+            if not added:
+                row = db.execute("SELECT id FROM gitward_jobs WHERE key = ?", (job.key,))
+                return str(row.fetchone()[0]), False
             if job.supersede_key is not None:
                 db.execute(
                     "UPDATE gitward_jobs SET state = 'superseded', updated = ? "
-                    "WHERE supersede_key = ? AND state = 'queued'",
-                    (now, job.supersede_key),
+                    "WHERE supersede_key = ? AND state = 'queued' AND id != ?",
+                    (now, job.supersede_key, job_id),
                 )
-            job_id = new_id()
-            db.execute(
-                "INSERT INTO gitward_jobs "
-                "(id, key, supersede_key, state, job, created, updated, woken) "
-                "VALUES (?, ?, ?, 'queued', ?, ?, ?, 0)",
-                (job_id, job.key, job.supersede_key, encode_job(job), now, now),
-            )
         return job_id, True
 
     def hand_over(self, wake: Callable[[str], None], limit: int = 100) -> int:
