@@ -76,7 +76,7 @@ def test_a_head_superseded_before_any_worker_looked_is_not_handed_over(
     woken: list[str] = []
     assert store.hand_over(woken.append) == 1
     assert woken == [new]
-    assert store.hand_over(woken.append) == 0  # the superseded one is marked too
+    assert store.hand_over(woken.append) == 0
     assert store.get(old).state == "superseded"  # type: ignore[union-attr]
 
 

@@ -53,8 +53,6 @@ INDEXES = (
     "DROP INDEX IF EXISTS gitward_jobs_supersede",
     "CREATE INDEX IF NOT EXISTS gitward_jobs_supersede_pr ON gitward_jobs (supersede_key, state) "
     "WHERE supersede_key IS NOT NULL",
-    # Only the rows not yet handed to huey: a handful, whatever the size of the table.
-    "CREATE INDEX IF NOT EXISTS gitward_jobs_unwoken ON gitward_jobs (created) WHERE woken = 0",
 )
 _COLUMNS = "id, job, state, owner, lease_until, created, result"
 
@@ -139,17 +137,21 @@ class SqliteStore:
         in one transaction that marks them woken: `wake` writes through this thread's
         connection (`huey_sqlite`), so the marks and the messages commit together, and a
         `wake` that raises leaves them all for the next call. Returns how many were woken."""
-        find = "SELECT id, state FROM gitward_jobs WHERE woken = 0 ORDER BY created LIMIT ?"
+        # Through the index of queued jobs rather than one of its own, which every delivery
+        # would have to write: this walks the queued jobs once per ask, and a worker asks
+        # once per job it runs, a job taking far longer than the walk.
+        find = (
+            "SELECT id FROM gitward_jobs WHERE state = 'queued' AND woken = 0 "
+            "ORDER BY updated LIMIT ?"
+        )
         if self.connection().execute(find, (limit,)).fetchone() is None:
             return 0  # the common case, found without taking the write lock
-        woken = 0
         with self.transaction() as db:
-            for job_id, state in db.execute(find, (limit,)).fetchall():
+            ids = [str(row[0]) for row in db.execute(find, (limit,)).fetchall()]
+            for job_id in ids:
                 db.execute("UPDATE gitward_jobs SET woken = 1 WHERE id = ?", (job_id,))
-                if state == "queued":  # superseded before any worker looked: nothing to run
-                    wake(job_id)
-                    woken += 1
-        return woken
+                wake(job_id)
+        return len(ids)
 
     def claim(self, job_id: str, owner: str, lease: float, now: float) -> JobRecord | None:
         with self.transaction() as db:
