@@ -54,6 +54,7 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS gitward_jobs_supersede_pr ON gitward_jobs (supersede_key, state) "
     "WHERE supersede_key IS NOT NULL",
 )
+CHECKPOINT_PAGES = 10_000
 _COLUMNS = "id, job, state, owner, lease_until, created, result"
 
 
@@ -77,6 +78,11 @@ class SqliteStore:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # see the module docstring
+            # Copy the log back into the database every ~40 MB, not SQLite's ~4 MB: a
+            # checkpoint costs two fsyncs that stall every writer (measured at ~40 us per
+            # delivery at the default), and it rewrites each changed page once however often
+            # it changed. Durability is the same: each commit is in the log either way.
+            db.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
             self._local.db = db
         return db
 
