@@ -118,23 +118,25 @@ class SqliteStore:
         return fd
 
     def submit(self, job: Job, now: float) -> tuple[str, bool]:
-        job_id = new_id()
+        # Everything computed before the write lock is taken: other writers wait for it.
+        job_id, key, supersede = new_id(), job.key, job.supersede_key
+        row = (job_id, key, supersede, encode_job(job), now, now)
         with self.transaction() as db:
             # The insert is the duplicate check (`key` is unique): one statement for a new job.
             added = db.execute(
                 "INSERT INTO gitward_jobs "
                 "(id, key, supersede_key, state, job, created, updated, woken) "
                 "VALUES (?, ?, ?, 'queued', ?, ?, ?, 0) ON CONFLICT (key) DO NOTHING",
-                (job_id, job.key, job.supersede_key, encode_job(job), now, now),
+                row,
             ).rowcount
             if not added:
-                row = db.execute("SELECT id FROM gitward_jobs WHERE key = ?", (job.key,))
-                return str(row.fetchone()[0]), False
-            if job.supersede_key is not None:
+                found = db.execute("SELECT id FROM gitward_jobs WHERE key = ?", (key,))
+                return str(found.fetchone()[0]), False
+            if supersede is not None:
                 db.execute(
                     "UPDATE gitward_jobs SET state = 'superseded', updated = ? "
                     "WHERE supersede_key = ? AND state = 'queued' AND id != ?",
-                    (now, job.supersede_key, job_id),
+                    (now, supersede, job_id),
                 )
         return job_id, True
 
