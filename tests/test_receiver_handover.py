@@ -176,3 +176,21 @@ def test_writers_queue_on_the_lock_file_not_on_sqlites_sleeps(tmp_path: Path) ->
         thread.join(10)
     finally:
         os.close(fd)
+
+
+def test_huey_uses_the_stores_connection_and_closing_it_opens_a_fresh_one(
+    tmp_path: Path,
+) -> None:
+    queue = sqlite_queue(tmp_path)
+    store = queue.store
+    assert isinstance(store, SqliteStore)
+    before = store.connection()
+    assert queue.huey.storage.conn is before
+    assert queue.huey.storage.close()  # as huey does before forking process workers
+    with pytest.raises(sqlite3.ProgrammingError):
+        before.execute("SELECT 1")
+    job_id, _ = queue.submit(job())
+    assert store.connection() is not before
+    task = queue.huey.dequeue()
+    assert task is not None
+    assert task.args == (job_id,)

@@ -42,14 +42,16 @@ class SharedSqliteStorage(SqliteStorage):  # type: ignore[misc]  # huey ships no
         return self.store.connection()
 
     def close(self) -> bool:
-        return False  # the store's connections are the store's to close
+        """Close this thread's connection (huey does before forking process workers: a
+        SQLite connection must not cross a fork); the next use opens a fresh one."""
+        return self.store.close()
 
     @contextmanager
     def db(self, commit: bool = False, close: bool = False) -> Iterator[sqlite3.Cursor]:
         """A cursor on this thread's connection. With `commit`, huey's statements run in a
         write transaction: the store's, when one is open (they commit or roll back with it),
         else one of their own. Connections are per thread, so huey's process-wide lock is not
-        needed; `close` is ignored for the same reason as `close()`."""
+        needed; `close` (huey's schema set-up asks for it) is left to `close()`."""
         conn = self.store.connection()
         if commit and not conn.in_transaction:
             with self.store.transaction() as own:

@@ -107,6 +107,17 @@ class SqliteStore:
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
+    def close(self) -> bool:
+        """Close this thread's connection and lock file, if open; True when there were."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        lock: int | None = getattr(self._local, "lock", None)
+        self._local.db = self._local.lock = None
+        if db is not None:
+            db.close()
+        if lock is not None:
+            os.close(lock)
+        return db is not None
+
     def _writers_lock(self) -> int:
         # One descriptor per thread: flock excludes open file descriptions, not processes,
         # so threads sharing one descriptor would not exclude each other.
