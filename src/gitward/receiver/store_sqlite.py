@@ -141,8 +141,8 @@ class SqliteStore:
                 row,
             ).rowcount
             if not added:
-                found = db.execute("SELECT id FROM gitward_jobs WHERE key = ?", (key,))
-                return str(found.fetchone()[0]), False
+                found = db.execute("SELECT id FROM gitward_jobs WHERE key = ?", (key,)).fetchone()
+                return str(found[0]), False
             if supersede is not None:
                 db.execute(
                     "UPDATE gitward_jobs SET state = 'superseded', updated = ? "
