@@ -196,3 +196,12 @@ def test_redis_calls_have_bounded_waits() -> None:
     assert kwargs["socket_timeout"] == 10
     assert kwargs["socket_connect_timeout"] == 5
     assert queue.huey.storage.pool is queue.store.client.connection_pool  # type: ignore[attr-defined]
+
+
+def test_the_embedded_store_logs_each_commit_and_checkpoints_rarely(tmp_path: Path) -> None:
+    from gitward.receiver.store_sqlite import CHECKPOINT_PAGES, SqliteStore
+
+    db = SqliteStore(tmp_path / "q.db").connection()
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL: no fsync per commit
+    assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == CHECKPOINT_PAGES > 1000

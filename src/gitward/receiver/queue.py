@@ -36,14 +36,16 @@ class Queue:
 
     def __init__(self, url: str, *, lease: float = 300.0, stale_after: float = 60.0) -> None:
         self.url, self.lease, self.stale_after = url, lease, stale_after
-        self.store, self.huey = _open(url)
+        self.store, self.huey, self.outbox = _open(url)
         self._runner: Runner | None = None
         self._task = self.huey.task(name=TASK)(self._run)
+        if self.outbox:  # SQLite: workers take new jobs from the store (`huey_sqlite`)
+            self.huey.storage.wake = self._task
 
     def submit(self, job: Job) -> tuple[str, bool]:
         """Store `job` durably and hand it to a worker; (id, False) for a duplicate."""
         job_id, created = self.store.submit(job, time.time())
-        if created:
+        if created and not self.outbox:
             self._task(job_id)  # lost if we die right here: `reclaim` finds it queued
         return job_id, created
 
@@ -100,19 +102,21 @@ class Queue:
         return thread
 
 
-def _open(url: str) -> tuple[JobStore, Any]:
+def _open(url: str) -> tuple[JobStore, Any, bool]:
+    """(the job store, huey, whether huey's workers take new jobs from the store itself)."""
     # Imported here: the hook never imports the receiver, but `gitward --help` must not pay.
     if url.startswith("sqlite:///"):
-        from huey import SqliteHuey  # noqa: PLC0415
+        from huey import Huey  # noqa: PLC0415
 
+        from gitward.receiver.huey_sqlite import SharedSqliteStorage  # noqa: PLC0415
         from gitward.receiver.store_sqlite import SqliteStore  # noqa: PLC0415
 
         path = Path(url.removeprefix("sqlite://"))
         path.parent.mkdir(parents=True, exist_ok=True)
         store = SqliteStore(path)
-        # The job record is the durable truth; huey's message only wakes a worker, and a lost
-        # one is found again by `reclaim`.
-        return store, SqliteHuey("gitward", filename=str(path), fsync=False, results=False)
+        # huey on the store's connections, its messages written from the store's records.
+        shared = SharedSqliteStorage
+        return store, Huey("gitward", results=False, storage_class=shared, store=store), True
     if url.startswith(("redis://", "rediss://")):
         import redis  # noqa: PLC0415
         from huey import RedisHuey  # noqa: PLC0415
@@ -123,5 +127,5 @@ def _open(url: str) -> tuple[JobStore, Any]:
         # worker) forever. One pool for the store and huey; huey's blocking pop waits 1 s.
         pool = redis.ConnectionPool.from_url(url, socket_connect_timeout=5, socket_timeout=10)
         client = redis.Redis(connection_pool=pool)
-        return RedisStore(client), RedisHuey("gitward", connection_pool=pool, results=False)
+        return RedisStore(client), RedisHuey("gitward", connection_pool=pool, results=False), False
     raise ValueError(f"unknown queue URL scheme: {url.split(':', 1)[0]}")
