@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from gitward.forges.delivery import Job
+from gitward.receiver import store_sqlite
 from gitward.receiver.jobs import JobRecord
 from gitward.receiver.queue import Queue
 from gitward.receiver.store_sqlite import SqliteStore
@@ -176,6 +177,23 @@ def test_writers_queue_on_the_lock_file_not_on_sqlites_sleeps(tmp_path: Path) ->
         thread.join(10)
     finally:
         os.close(fd)
+
+
+def test_a_writer_waits_for_a_stopped_holder_only_so_long(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queue = sqlite_queue(tmp_path)
+    monkeypatch.setattr(store_sqlite, "LOCK_SECONDS", 0.3)
+    fd = os.open(tmp_path / "queue.db.lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a writer stopped mid-transaction, never releasing
+        started = time.monotonic()
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            queue.submit(job())
+        assert 0.3 <= time.monotonic() - started < 5
+    finally:
+        os.close(fd)
+    queue.submit(job())  # released: the next delivery goes in
 
 
 def test_huey_uses_the_stores_connection_and_closing_it_opens_a_fresh_one(
