@@ -6,11 +6,15 @@ will; sops files are shaped as sops writes them (tests/support/gwmanifests.py).
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from gwmanifests import AGE_KEY, docs, enc, sops_secret, sops_section
+from gwmanifests import AGE_KEY, docs, enc, sops_dotenv, sops_secret, sops_section
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gitward import manifests
+from gitward.policy.content import kustomize
 from gitward.policy.content.k8s import (
     Finding,
     SopsRule,
@@ -423,3 +427,184 @@ def test_a_selection_setting_that_is_not_text_is_refused() -> None:
     )
     [finding] = judge_file("a.yaml", docs(text))
     assert finding.what == "its sops section sets encrypted_regex to something other than text"
+
+
+# kustomize's secretGenerator: a Secret generated at build time, from literals or files.
+def kustomization(generator: str, header: str = "") -> str:
+    return f"{header}secretGenerator:\n  - name: db\n    namespace: prod\n{generator}"
+
+
+def literals_of(text: str, path: str = "apps/kustomization.yaml") -> list[str]:
+    found = kustomize.judge_literals(path, docs(text, path))
+    return [f"{f.check}@{f.document}: {f.what}" for f in found]
+
+
+def test_clear_generator_literals_are_refused_naming_keys_never_values() -> None:
+    text = kustomization("    literals:\n      - username=admin\n      - password=§hunter2\n")
+    [finding] = kustomize.judge_literals("apps/kustomization.yaml", docs(text))
+    assert finding.check == "secret" and finding.document == 0
+    assert finding.what == (
+        "secretGenerator prod/db generates a Secret from clear text in literals username, password"
+    )
+    assert "§hunter2" not in finding.what + finding.hint and "admin" not in finding.what
+    assert "`sops --encrypt --in-place apps/db.env`" in finding.hint
+    assert "Flux's SOPS decryption or ksops" in finding.hint
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        "password=${DB_PASSWORD}",  # Flux's post-build substitution
+        "password='{{ .Values.password }}'",
+        "password=",
+        "password=''",
+        'password=""',
+        "no-equals-sign",  # kustomize refuses it: nothing is generated
+    ],
+)
+def test_generator_literals_without_a_clear_value_pass(literal: str) -> None:
+    assert literals_of(kustomization(f"    literals: [{json.dumps(literal)}]\n")) == []
+
+
+def test_a_quoted_literal_value_is_clear_text_too() -> None:
+    text = kustomization("    literals: [\"token='§x'\", '=§y']\n")
+    assert literals_of(text) == [
+        "secret@0: secretGenerator prod/db generates a Secret from clear text in literals "
+        "token, (no key)"
+    ]
+
+
+KUSTOMIZATION = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+
+
+@pytest.mark.parametrize(
+    ("path", "header", "refused"),
+    [
+        ("a/kustomization.yml", "", True),
+        ("a/Kustomization", "", True),  # kustomize's third file name, read as YAML
+        ("a/kustomization.yaml", KUSTOMIZATION, True),
+        ("a/gen.yaml", KUSTOMIZATION, True),
+        ("a/gen.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n", True),
+        ("a/gen.yaml", "", False),  # neither named nor kinded as a kustomization
+        # Flux's Kustomization is another kind: it generates nothing.
+        ("a/gen.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n", False),
+        ("a/kustomization.yaml", "apiVersion: v1\nkind: ConfigMap\n", False),
+    ],
+)  # fmt: skip
+def test_which_documents_are_kustomizations(path: str, header: str, refused: bool) -> None:
+    text = kustomization("    literals: [password=§x]\n", header)
+    assert bool(literals_of(text, path)) is refused
+    # Read as YAML by its name, as kustomize reads it, though nothing says it must be encrypted.
+    assert manifests.read(path, text.encode()) is not None
+
+
+def test_a_kustomization_in_a_multi_document_file_is_named_by_its_document() -> None:
+    text = CONFIGMAP + "---\n" + kustomization("    literals: [password=§x]\n", KUSTOMIZATION)
+    assert literals_of(text, "apps/all.yaml") == [
+        "secret@1: secretGenerator prod/db generates a Secret from clear text in literals password"
+    ]
+
+
+def test_a_sops_encrypted_kustomization_is_judged_by_the_sops_logic() -> None:
+    encrypted = kustomization(f"    literals:\n      - {enc('password=§x')}\n") + sops_section(
+        setting="encrypted_regex: ^literals$"
+    )
+    path = "apps/kustomization.yaml"
+    assert judge_file(path, docs(encrypted)) == ()
+    assert literals_of(encrypted) == []
+    typed = encrypted.replace("    literals:\n", "    literals:\n      - token=§y\n")
+    assert judged(typed, path) == [
+        "sops@0: secretGenerator[0].literals[0] in clear text, where sops writes encrypted values"
+    ]
+    assert literals_of(typed) == []  # one finding, from the sops logic
+
+
+def test_generator_sources_are_resolved_from_the_kustomization_directory() -> None:
+    text = kustomization(
+        "    envs: [db.env, ../shared/common.env]\n"
+        "    env: old.env\n"
+        "    files: [tls.key, cert=certs/tls.crt, ../../../outside, /etc/passwd]\n"
+        "  - {name: other, literals: []}\n"
+        "configMapGenerator:\n  - {name: settings, envs: [settings.env]}\n"
+    )
+    path = "apps/prod/kustomization.yaml"
+    found = kustomize.referenced([(path, docs(text, path))])
+    assert sorted(found) == [
+        "apps/prod/certs/tls.crt",
+        "apps/prod/db.env",
+        "apps/prod/old.env",
+        "apps/prod/tls.key",
+        "apps/shared/common.env",
+    ]
+    assert found["apps/prod/old.env"] == [
+        kustomize.Source(path, 0, "prod/db", "env", "apps/prod/old.env")
+    ]
+
+
+CLEAR_ENV = "DB_" + "PASSWORD=§hunter2\n"  # split: no secret-looking line in this file
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "problem"),
+    [
+        ("a/db.env", CLEAR_ENV, "it is not encrypted"),
+        ("a/db.env", sops_dotenv(DB_PASSWORD="§hunter2"), None),
+        ("a/db.env", "# only a comment\nTOKEN=${TOKEN}\nEMPTY=\n", None),
+        ("a/db.env", "", None),
+        ("a/tls.key", "-----BEGIN PRIVATE KEY-----\n§abc\n", "it is not encrypted"),
+        ("a/tls.key", '{"data": "' + enc("§abc") + '", ' + json.dumps(
+            {"sops": {"mac": enc("mac"), "age": [{"enc": "x"}]}})[1:], None),
+        ("a/creds.yaml", "user: §me\n", "it is not encrypted"),
+        ("a/creds.ini", "[db]\npassword = §x\n", "it cannot be read (gitward does not read"),
+        ("a/db.env", "not a dotenv line\n", "it cannot be read (line 1: not KEY=value)"),
+    ],
+)  # fmt: skip
+def test_a_file_a_generator_reads_must_be_sops_encrypted(
+    path: str, text: str, problem: str | None
+) -> None:
+    by = [kustomize.Source("a/kustomization.yaml", 0, "prod/db", "envs", path)]
+    found = kustomize.judge_source(path, docs(text, path), by)
+    if problem is None:
+        assert found is None
+        return
+    assert found is not None
+    assert (found.check, found.document) == ("secret", None)
+    assert found.what.startswith(
+        "secretGenerator prod/db of a/kustomization.yaml, document 1 (envs) generates a Secret "
+        f"from it, and {problem}"
+    ), found.what
+    assert "§" not in found.what + found.hint
+    assert f"`sops --encrypt --in-place {path}`" in found.hint
+
+
+def test_a_sops_encrypted_env_file_is_still_judged_by_the_sops_logic() -> None:
+    typed = sops_dotenv(DB_PASSWORD="§x") + "ADDED=§clear\n"
+    assert judged(typed, "a/db.env") == [
+        "sops@0: ADDED in clear text, where sops writes encrypted values"
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.from_regex(r"[A-Za-z_][A-Za-z0-9_.-]{0,10}", fullmatch=True),
+            st.one_of(
+                st.just(""),
+                st.from_regex(r"\{\{ \.Values\.[a-z]{1,5} \}\}|\$\{[A-Z_]{1,8}\}", fullmatch=True),
+                st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12).map(
+                    lambda s: "§" + s
+                ),
+            ),
+        ),
+        max_size=5,
+    )
+)
+def test_generator_literals_are_refused_iff_one_is_clear_and_never_shown(
+    pairs: list[tuple[str, str]],
+) -> None:
+    doc = {"secretGenerator": [{"name": "db", "literals": [f"{k}={v}" for k, v in pairs]}]}
+    found = list(kustomize.judge_literals("kustomization.yaml", [doc]))
+    assert len(found) == (1 if any(v.startswith("§") for _, v in pairs) else 0)
+    assert all("§" not in f.what + f.hint for f in found)
+    assert list(kustomize.judge_literals("kustomization.yaml", [{**doc, "sops": {}}])) == []

@@ -30,6 +30,7 @@ from gitward.policy.content.k8s import (
     Unreadable,
     is_sops_config,
 )
+from gitward.policy.content.kustomize import is_kustomization_file
 
 __all__ = ["is_sops_config", "read"]
 
@@ -54,7 +55,7 @@ def read(path: str, data: bytes, *, sops_required: bool = False) -> Documents | 
     """The documents of the file at `path` (JSON values, None for an empty document), or
     `Unreadable`, or None for a file that is neither YAML/JSON nor required to be encrypted."""
     name = path.rpartition("/")[2].lower()
-    if name.endswith(YAML_SUFFIXES) or name == SOPS_CONFIG:
+    if name.endswith(YAML_SUFFIXES) or name == SOPS_CONFIG or is_kustomization_file(path):
         reader = _yaml
     elif not sops_required:
         return None

@@ -64,6 +64,18 @@ def sops_secret(**values: str) -> str:
     )
 
 
+def sops_dotenv(**values: str) -> str:
+    """A dotenv file as sops writes it: values encrypted, its metadata flattened to `sops_*`."""
+    lines = "".join(f"{k}={enc(v)}\n" for k, v in values.items())
+    return (
+        f"{lines}sops_age__list_0__map_enc=-----BEGIN AGE ENCRYPTED FILE-----\\nYWdl\\n"
+        "-----END AGE ENCRYPTED FILE-----\\n\n"
+        "sops_age__list_0__map_recipient=age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n"
+        f"sops_lastmodified=2026-02-01T10:00:00Z\nsops_mac={enc('mac')}\n"
+        "sops_unencrypted_suffix=_unencrypted\nsops_version=3.8.1\n"
+    )
+
+
 def docs(text: str, path: str = "manifest.yaml") -> Documents | Unreadable:
     """`text` (dedented) read by the manifests adapter, as the content rule will read it."""
     found = manifests.read(path, textwrap.dedent(text).encode(), sops_required=True)

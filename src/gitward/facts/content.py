@@ -32,7 +32,7 @@ from gitward.model import (
     Unreadable,
 )
 from gitward.policy import content, pathglobs
-from gitward.policy.content import k8s
+from gitward.policy.content import k8s, kustomize
 from gitward.policy.spec import ContentRule, Rule
 
 MAX_CONTENT = 768 * 2**20  # bytes of blobs kept in memory at once, all rules together
@@ -108,8 +108,9 @@ def gather_content(
         if ((need.tip_tree and new_name) or need.yaml) and w.update not in tips:
             files = repo.ls_tree(w.tip, deadline)
             tips[w.update] = MappingProxyType({p: TipFile(p, o, m) for p, o, m in files})
-        if need.yaml:  # the tip's .sops.yaml files say which files must be encrypted
-            for tip in _sops_configs(tips[w.update]):
+        if need.yaml:  # the tip's .sops.yaml files say which files must be encrypted, its
+            # kustomizations which files generate Secrets
+            for tip in _sops_configs(tips[w.update]) + _kustomizations(tips[w.update]):
                 limits[tip.oid] = max(limits.get(tip.oid, 0), k8s.MANIFEST_BYTES)
         if need.yaml and need.before_tree:
             olds[w.update] = w.old
@@ -181,6 +182,14 @@ def _sops_configs(tip: Mapping[str, TipFile]) -> list[TipFile]:
     return [f for p, f in tip.items() if k8s.is_sops_config(p) and f.mode != GITLINK_MODE]
 
 
+def _kustomizations(tip: Mapping[str, TipFile]) -> list[TipFile]:
+    return [
+        f
+        for p, f in tip.items()
+        if kustomize.is_kustomization_file(p) and f.mode not in (GITLINK_MODE, SYMLINK_MODE)
+    ]
+
+
 def _selected(w: Wanted, changes: Mapping[str, tuple[FileChange, ...]]) -> Iterable[FileChange]:
     for commit in w.commits:
         for change in changes[commit]:
@@ -218,9 +227,10 @@ def _documents(
     tips: Mapping[int, Mapping[str, TipFile]],
     deadline: Deadline,
 ) -> dict[tuple[str, str], ParsedFile]:
-    """The files `wanted` (and each tip's `.sops.yaml` files) as the manifests adapter reads
-    them: YAML and JSON files, and the files a `.sops.yaml` of the update's tip says must be
-    encrypted (the same (path, blob) under several updates: read as required if one says so)."""
+    """The files `wanted` (and each tip's `.sops.yaml` and kustomization files) as the
+    manifests adapter reads them: YAML and JSON files, and the files a `.sops.yaml` of the
+    update's tip says must be encrypted or a kustomization's `secretGenerator` reads (the same
+    (path, blob) under several updates: read as required if one says so)."""
     deadline.check("reading manifests")
     found: dict[tuple[str, str], ParsedFile] = {}
     required: dict[tuple[str, str], bool] = {}
@@ -238,7 +248,29 @@ def _documents(
         if n % 64 == 0:
             deadline.check("reading manifests")
         found[path, oid] = _parse(blobs[oid], path, must)
+    _generator_files(blobs, wanted, tips, found, required)
     return found
+
+
+def _generator_files(
+    blobs: Mapping[str, Blob],
+    wanted: Mapping[int, list[tuple[str, str]]],
+    tips: Mapping[int, Mapping[str, TipFile]],
+    found: dict[tuple[str, str], ParsedFile],
+    required: Mapping[tuple[str, str], bool],
+) -> None:
+    """Read again, as sops writes them, the files `wanted` that a `secretGenerator` reads, in a
+    kustomization of the update's tip or among its files (`policy.content.kustomize`)."""
+    for update, files in wanted.items():
+        kustomizations = [(f.path, f.oid) for f in _kustomizations(tips[update])] + files
+        for path, oid in kustomizations:
+            if (path, oid) not in found:
+                found[path, oid] = _parse(blobs[oid], path, False)
+        parsed = ((p, found[p, o]) for p, o in dict.fromkeys(kustomizations))
+        read = kustomize.referenced((p, docs) for p, docs in parsed if docs is not None)
+        for path, oid in files:
+            if path in read and not required[path, oid]:
+                found[path, oid] = _parse(blobs[oid], path, True)
 
 
 def _parse(blob: Blob, path: str, required: bool) -> ParsedFile:
