@@ -182,6 +182,64 @@ def test_a_secret_as_second_document_is_named_by_its_index(client: Client, serve
     assert "clusters/prod/app.yaml, document 2: Secret prod/db carries clear text" in lines(result)
 
 
+KUSTOMIZE_LITERALS = """\
+resources: [deployment.yaml]
+secretGenerator:
+  - name: db
+    namespace: prod
+    literals:
+      - username=admin
+      - password=hunter2-do-not-show
+"""
+KUSTOMIZE_ENVS = "secretGenerator:\n  - name: db\n    namespace: prod\n    envs: [db.env]\n"
+
+
+def test_a_kustomize_secret_generator_with_clear_literals_is_refused_then_fixed(
+    client: Client, server: Path, config: Path
+) -> None:
+    base = commit(client, "base", {"apps/README.md": "hello\n"})
+    assert client.push(server, "HEAD:refs/heads/main").ok
+    bad = commit(client, "db", {"clusters/prod/kustomization.yaml": KUSTOMIZE_LITERALS})
+    result = client.push(server, "HEAD:refs/heads/main")
+    assert not result.ok
+    text = lines(result)
+    assert f"gitward:   gitops/kubernetes-secret on {bad[:10]}" in result.gitward, text
+    assert (
+        "clusters/prod/kustomization.yaml, document 1: secretGenerator prod/db generates a "
+        "Secret from clear text in literals username, password"
+    ) in text
+    assert "`sops --encrypt --in-place clusters/prod/db.env`" in text
+    assert "hunter2" not in result.text and "hunter2" not in json.dumps(audit(config)[-1])
+    # The fix the hint gives: the values in a SOPS-encrypted env file, the commit redone.
+    client.git("reset", "-q", "--hard", base)
+    env = gwmanifests.sops_dotenv(username="admin", password="hunter2-do-not-show")
+    files = {"clusters/prod/kustomization.yaml": KUSTOMIZE_ENVS, "clusters/prod/db.env": env}
+    result = push(client, server, files)
+    assert result.ok, result.text
+
+
+def test_a_decrypted_env_file_a_generator_on_the_server_reads_is_refused(
+    client: Client, server: Path
+) -> None:
+    env = gwmanifests.sops_dotenv(password="hunter2-do-not-show")
+    files = {"clusters/prod/kustomization.yaml": KUSTOMIZE_ENVS, "clusters/prod/db.env": env}
+    assert push(client, server, files).ok
+    # `sops --decrypt --in-place` by mistake: only the env file changes, the kustomization on
+    # the server says it makes a Secret.
+    decrypted = commit(
+        client, "decrypted", {"clusters/prod/db.env": "password=hunter2-do-not-show\n"}
+    )
+    result = client.push(server, "HEAD:refs/heads/main")
+    assert not result.ok
+    text = lines(result)
+    assert f"gitward:   gitops/kubernetes-secret on {decrypted[:10]}" in result.gitward, text
+    assert (
+        "clusters/prod/db.env: secretGenerator prod/db of clusters/prod/kustomization.yaml, "
+        "document 1 (envs) generates a Secret from it, and it is not encrypted"
+    ) in text
+    assert "hunter2" not in result.text
+
+
 @pytest.mark.parametrize(
     ("policy", "refused", "accepted", "words"),
     [
