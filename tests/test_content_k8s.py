@@ -608,3 +608,30 @@ def test_generator_literals_are_refused_iff_one_is_clear_and_never_shown(
     assert len(found) == (1 if any(v.startswith("§") for _, v in pairs) else 0)
     assert all("§" not in f.what + f.hint for f in found)
     assert list(kustomize.judge_literals("kustomization.yaml", [{**doc, "sops": {}}])) == []
+
+
+KUSTOMIZE_KEYS = ["secretGenerator", "literals", "envs", "env", "files", "name", "namespace"]
+KUSTOMIZE_JSON = st.recursive(
+    # Text leaves; the values of `key=§value` ones must never be shown (keys may be).
+    st.none()
+    | st.integers()
+    | st.text(alphabet="ab=./${}", max_size=8)
+    | st.text(alphabet="ab", max_size=3).map(lambda k: f"{k}=§{k}"),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from([*KUSTOMIZE_KEYS, "kind", "sops"]), inner, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(KUSTOMIZE_JSON, max_size=3))
+def test_judging_any_kustomization_never_raises_nor_shows_a_literal(
+    documents: list[object],
+) -> None:
+    for finding in kustomize.judge_literals("a/kustomization.yaml", documents):
+        assert "§" not in finding.what + finding.hint
+    for path, by in kustomize.referenced([("a/kustomization.yaml", documents)]).items():
+        assert not path.startswith(("/", "../")) and path != ".."
+        kustomize.judge_source(path, documents, by)

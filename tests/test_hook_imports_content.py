@@ -74,6 +74,7 @@ def test_with_content_rules_nothing_heavy_loads(tmp_path: Path) -> None:
         "gitward.policy.content.fixes", "gitward.policy.content.twoperson",
         "gitward.policy.content.twoperson_report", "gitward.policy.content.k8s",
         "gitward.policy.content.kubernetes_secrets", "gitward.policy.content.rego_policies",
+        "gitward.policy.content.kustomize",
     }  # fmt: skip
     assert _loaded(result, ("gitward.rego", "gitward.manifests", "regopy")) == set()
     assert _loaded(result, FORBIDDEN) == set()

@@ -196,8 +196,8 @@ PROTECTED_PATHS = Obj(
 KUBERNETES_SECRETS = Obj(
     {},
     "Refuse Kubernetes Secrets with clear-text data or stringData (SOPS-encrypted ones and "
-    "SealedSecrets pass), and files a .sops.yaml of the pushed tip says must be encrypted "
-    "and are not.",
+    "SealedSecrets pass), kustomize secretGenerators with clear literals or unencrypted "
+    "files, and files a .sops.yaml of the pushed tip says must be encrypted and are not.",
 )
 
 REGO = Obj(
