@@ -47,8 +47,9 @@ class Needs(NamedTuple):
     # `Scope.tip()`: every file of the pushed tip, when the push brings a new path.
     tip_tree: bool = False
     # `Scope.documents(...)`: every file read by `gitward.manifests` (YAML and JSON files, and
-    # those a `.sops.yaml` of the pushed tip says must be encrypted), the tip's `.sops.yaml`
-    # files included; implies the tip's tree, whatever the push brings (needs `content_bytes`).
+    # those a `.sops.yaml` of the pushed tip says must be encrypted or a kustomize
+    # `secretGenerator` reads), the tip's `.sops.yaml` and kustomization files included;
+    # implies the tip's tree, whatever the push brings (needs `content_bytes`).
     yaml: bool = False
     # `Scope.paths_changed(...)`, `Scope.update_paths()`: every path each commit changes
     # against its first parent and those the update changes, deleted ones included.
