@@ -12,8 +12,6 @@ All bytes kept together are bounded by
 never judged in part).
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import NamedTuple

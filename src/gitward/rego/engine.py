@@ -13,8 +13,6 @@ instead of silently making a rule undefined (`strict_built_in_errors`): a policy
 decide must not let a manifest through.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from collections.abc import Mapping, Sequence

@@ -12,8 +12,6 @@ fails while judging a pushed manifest raises `PolicyFailed`: the push is refused
 the policy named.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from collections.abc import Mapping, Sequence
