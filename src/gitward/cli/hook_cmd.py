@@ -41,10 +41,16 @@ def pre_receive(argv: Sequence[str], stderr: TextIO) -> int:
     except BaseException:  # fail closed, whatever broke
         stderr.write(BROKEN)
         return 1
-    return hook_main(list(argv), stderr=stderr, watchdog=own)
+    code = hook_main(list(argv), stderr=stderr, watchdog=own)
+    if own:  # the process is the hook's alone: skip the interpreter's teardown (~17 ms)
+        from gitward.hook.quick_exit import exit_now  # noqa: PLC0415
+
+        exit_now(code)
+    return code
 
 
 def _own_process() -> bool:
     """Was this process started as `gitward hook ...` (by git, through the shim)? Then it is
-    the hook's alone, and its watchdog may end it; a test calling `gitward.cli.main` is not."""
+    the hook's alone, and its watchdog may end it, as may its own end (`hook.quick_exit`); a
+    test calling `gitward.cli.main` is not."""
     return sys.argv[1:2] == ["hook"]
