@@ -102,6 +102,9 @@ def test_the_hook_imports_nothing_heavy(tmp_path: Path, gnupghome: Path) -> None
     assert isinstance(modules, list)
     loaded = {m for m in modules for f in FORBIDDEN if m == f or m.startswith(f + ".")}
     assert not loaded
+    # Small, but every push would pay them: only a refusal wraps text, only CLI edits ask the
+    # login name.
+    assert {"textwrap", "getpass"}.isdisjoint(modules)
 
 
 def test_the_hook_defines_no_dataclasses(tmp_path: Path, gnupghome: Path) -> None:
