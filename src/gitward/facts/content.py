@@ -94,7 +94,7 @@ def gather_content(
     olds: dict[int, str] = {}  # updates whose old tree a check asks for -> old value
     for w in asked:
         need = content.needs(w.content)
-        new_name = False
+        new_name = brought = False
         for change in _selected(w, changes):
             new_name = new_name or change.added
             if change.mode == GITLINK_MODE:
@@ -103,13 +103,14 @@ def gather_content(
             limits[change.oid] = max(limits.get(change.oid, 0), limit)
             if need.yaml and change.mode != SYMLINK_MODE:
                 manifests.setdefault(w.update, []).append((change.path, change.oid))
+                brought = True
         if ((need.tip_tree and new_name) or need.yaml) and w.update not in tips:
             files = repo.ls_tree(w.tip, deadline)
             tips[w.update] = MappingProxyType({p: TipFile(p, o, m) for p, o, m in files})
         if need.yaml:  # the tip's .sops.yaml files say which files must be encrypted
             for tip in _sops_configs(tips[w.update]):
                 limits[tip.oid] = max(limits.get(tip.oid, 0), k8s.MANIFEST_BYTES)
-        if need.yaml and need.before_tree:
+        if need.yaml and need.before_tree and brought:  # else the check judges no file here
             olds[w.update] = w.old
     for update, old in olds.items():  # once every rule added its files
         befores[update] = _before(repo, old, manifests.get(update, []), limits, deadline)
