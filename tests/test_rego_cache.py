@@ -97,6 +97,18 @@ def test_another_source_is_another_plan(where: Path, compiles: list[str]) -> Non
     assert len(compiles) == 2 and len(entries(where)) == 2
 
 
+def test_the_key_covers_names_query_and_data() -> None:
+    modules = [Module("a.rego", PRIVILEGED)]
+    keys = {
+        cache.key(modules, "x := 1", None),
+        cache.key([Module("b.rego", PRIVILEGED)], "x := 1", None),
+        cache.key(modules, "x := 2", None),
+        cache.key(modules, "x := 1", {"limits": {1: "one", "two": 2}}),  # mixed key types
+    }
+    assert len(keys) == 4
+    assert cache.key(modules, "x := 1", {}) == cache.key(modules, "x := 1", None)
+
+
 def test_a_policy_that_fails_is_never_saved(where: Path) -> None:
     with pytest.raises(ConfigError):
         compile_policy("rego/bad.rego", "package p\ndeny[msg] { msg := 1 / 0 }\n")  # probe fails

@@ -51,7 +51,9 @@ def directory(environ: Mapping[str, str] = os.environ) -> Path | None:
 def key(modules: Sequence[Module], query: str, data: Mapping[str, object] | None) -> str:
     """A digest of everything a plan is built from."""
     parts = [FORMAT, engine.build_identity(), query, [list(m) for m in modules], data or {}]
-    text = json.dumps(parts, sort_keys=True, ensure_ascii=False)
+    # Keys in their given order (no sort: a mapping may mix key types); a value JSON cannot
+    # hold gets its repr here, and fails in `compile_query` as it would without the cache.
+    text = json.dumps(parts, ensure_ascii=False, default=repr)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
