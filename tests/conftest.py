@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,12 +16,21 @@ import pytest
 from gitward.config import published
 from gitward.signing.openpgp import Keyring
 
+CACHE = pytest.StashKey[str]()
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """The suite signs with the throwaway keys in tests/keys, whose secrets are published:
     gitward refuses to trust them anywhere else. Hooks run by the tests' `git push` inherit
     this; tests of the refusal itself clear it."""
     os.environ[published.TEST_SUITE_VAR] = "1"
+    # Compiled Rego plans (gitward.rego.cache) go to a directory of this run, not the home's.
+    os.environ["XDG_CACHE_HOME"] = config.stash.setdefault(CACHE, tempfile.mkdtemp(prefix="gw-"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if CACHE in config.stash:
+        shutil.rmtree(config.stash[CACHE], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

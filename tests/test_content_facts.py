@@ -242,3 +242,34 @@ def test_only_selected_text_yaml_is_parsed(work: Path, monkeypatch: pytest.Monke
     assert docs == {"deploy/a.yaml": ({"a": 1},), "deploy/b.yaml": Unreadable("binary")}
     # c.yaml is not selected; b.yaml is binary: no YAML, nothing kubectl would apply
     assert len(push.blobs) == 2
+
+
+def test_the_old_tree_is_read_only_for_a_rule_that_judges_a_file(
+    work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As the example config: one rule reads every manifest, another (a Rego rule) judges those
+    # under clusters/ against the old tree. A push that changes none of those reads no old tree.
+    reads = ContentCheck(lambda _: Needs(content_bytes=1000, yaml=True), lambda *_: iter(()))
+    judges = ContentCheck(
+        lambda _: Needs(content_bytes=1000, yaml=True, before_tree=True), lambda *_: iter(())
+    )
+    monkeypatch.setitem(content.CHECKS, "files", reads)
+    monkeypatch.setitem(content.CHECKS, "secrets", judges)
+    data = ContentData(MappingProxyType({"gitleaks": gitleaks.load()}))
+    policy = Policy(
+        (
+            Rule("all", ("refs/heads/main",), content=ContentRule(files=FilesCheck())),
+            Rule("gitops", ("refs/heads/main",),
+                 content=ContentRule(paths=("clusters/",), secrets=SecretsCheck())),
+        ),
+        content_data=data,
+    )  # fmt: skip
+    old = commit_files(work, "old", {"deploy/app.yaml": "a: 1\n", "clusters/app.yaml": "c: 1\n"})
+    deploy = commit_files(work, "deploy", {"deploy/app.yaml": "a: 2\n"})
+    push = push_of(work, policy, deploy, tips={"refs/heads/main": old}, old=old)
+    assert push.documents  # deploy/app.yaml was read for the first rule
+    assert push.refs[0].before_files is None
+    clusters = commit_files(work, "clusters", {"clusters/app.yaml": "c: 2\n"})
+    push = push_of(work, policy, clusters, tips={"refs/heads/main": deploy}, old=deploy)
+    assert push.refs[0].before_files is not None
+    assert sorted(push.refs[0].before_files) == ["clusters/app.yaml", "deploy/app.yaml"]

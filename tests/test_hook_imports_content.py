@@ -32,14 +32,27 @@ ours = [
     for v in vars(m).values()
     if isinstance(v, type) and dataclasses.is_dataclass(v) and v.__module__ == name
 ]
-print(json.dumps({"code": code, "modules": sorted(sys.modules), "dataclasses": ours}))
+# NamedTuples whose module postpones annotations: typing.NamedTuple then compiles every field's
+# annotation string into a ForwardRef (~0.1 ms a class, ~8 ms a push for the hook's 88).
+postponed = sorted(
+    name for name, m in list(sys.modules.items()) if name.startswith("gitward") and m
+    if getattr(m, "annotations", None) is __import__("__future__").annotations
+    and any(
+        isinstance(v, type) and issubclass(v, tuple) and hasattr(v, "_fields")
+        and v.__module__ == name
+        for v in vars(m).values()
+    )
+)
+print(json.dumps({
+    "code": code, "modules": sorted(sys.modules), "dataclasses": ours, "postponed": postponed,
+}))
 """
 
 
-def run_hook(tmp_path: Path, content: str) -> dict[str, object]:
+def run_hook(tmp_path: Path, content: str, manifest: str = "replicas: 2\n") -> dict[str, object]:
     config = write_config(tmp_path / "etc", POLICY.format(content=content), {"alice": Signer()})
     work = gwrepo.init(tmp_path / "work", bare=False)
-    (work / "app.yaml").write_text("replicas: 2\n")
+    (work / "app.yaml").write_text(manifest)
     gwrepo.git(work, "add", "app.yaml")
     gwrepo.git(work, "commit", "-q", "-m", "JIRA-1: add the app")
     oid = gwrepo.git(work, "rev-parse", "HEAD")
@@ -79,6 +92,7 @@ def test_with_content_rules_nothing_heavy_loads(tmp_path: Path) -> None:
     assert _loaded(result, ("gitward.rego", "gitward.manifests", "regopy")) == set()
     assert _loaded(result, FORBIDDEN) == set()
     assert result["dataclasses"] == []
+    assert result["postponed"] == []
 
 
 def test_rego_loads_only_for_a_manifest(tmp_path: Path) -> None:
@@ -90,3 +104,17 @@ def test_rego_loads_only_for_a_manifest(tmp_path: Path) -> None:
     )
     assert "gitward.manifests" in result["modules"]  # type: ignore[operator]  # app.yaml
     assert _loaded(result, ("gitward.rego", "regopy")) == set()  # no Kubernetes object in it
+
+
+def test_rego_on_a_manifest_builds_its_namedtuples_cheaply(tmp_path: Path) -> None:
+    rego = tmp_path / "etc" / "rego"
+    rego.mkdir(parents=True)
+    (rego / "p.rego").write_text("package p\ndeny[msg] { input.x; msg := 1 }\n")
+    result = run_hook(
+        tmp_path,
+        "    content: {kubernetes_secrets: {}, rego: {policies: [rego/p.rego]}}\n",
+        manifest="kind: ConfigMap\napiVersion: v1\nmetadata: {name: app}\n",
+    )
+    assert "regopy" in result["modules"]  # type: ignore[operator]  # the policy judged it
+    assert result["dataclasses"] == []
+    assert result["postponed"] == []

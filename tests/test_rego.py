@@ -350,12 +350,13 @@ def test_whatever_else_rego_cpp_answers_refuses_the_push(
 
 
 def test_a_plan_rego_cpp_could_not_build_is_a_config_error(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     class NotBuilt:
         def ok(self) -> bool:
             return False
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # an empty cache: it must build
     monkeypatch.setattr(regopy.Interpreter, "build", lambda self, query: NotBuilt())
     with pytest.raises(ConfigError, match=r"p\.rego: rego-cpp could not compile the policy"):
         compile_policy("p.rego", ISSUE_EXAMPLE)

@@ -11,8 +11,6 @@ Vocabulary:
 - `Violation` / `Bypass` / `Verdict`: what the engine decides.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -41,7 +39,7 @@ class RefUpdate(NamedTuple):
     ref: str
 
     @classmethod
-    def from_stdin_line(cls, line: str) -> RefUpdate:
+    def from_stdin_line(cls, line: str) -> "RefUpdate":
         """Parse `<old-oid> SP <new-oid> SP <ref-name>`; raises ValueError when malformed."""
         parts = line.rstrip("\n").split(" ", 2)
         if len(parts) != 3:
@@ -106,7 +104,7 @@ class SignatureCheck(NamedTuple):
     fault: SigFault | None = None
 
     @classmethod
-    def unsigned(cls) -> SignatureCheck:
+    def unsigned(cls) -> "SignatureCheck":
         return cls(SigKind.NONE, False, problem="not signed")
 
 

@@ -20,7 +20,6 @@ once instead of waiting for a reader).
 from __future__ import annotations
 
 import fcntl
-import getpass
 import json
 import os
 import stat
@@ -50,6 +49,8 @@ def actor(environ: Mapping[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     if env.get("GITWARD_ACTOR"):
         return env["GITWARD_ACTOR"]
+    import getpass  # noqa: PLC0415  # here: the hook never asks, and its import costs ~0.5 ms
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (containers) and no LOGNAME/USER

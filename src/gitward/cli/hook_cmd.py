@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -34,6 +35,11 @@ def pre_receive(argv: Sequence[str], stderr: TextIO) -> int:
         # the time budget). RUST_LIB_BACKTRACE=0 keeps panics' backtraces but not errors'; an
         # explicit setting wins. Only in the hook's own process: the environment is shared.
         os.environ.setdefault("RUST_LIB_BACKTRACE", "0")
+        # No cyclic garbage collection: the process lives for one push, and the collector's
+        # passes over a heap that mostly grows (modules, the policy) cost a one-commit push
+        # ~7 ms of CPU. Reference counting frees nearly everything else: a 5,000-file push
+        # leaves ~6,000 objects in cycles, and its peak RSS (136 MB) is the same either way.
+        gc.disable()
     try:
         # Imported here (the dispatcher imports every command module for --help), and guarded:
         # even a broken installation must refuse with one line, not show the pusher a traceback.
@@ -41,10 +47,16 @@ def pre_receive(argv: Sequence[str], stderr: TextIO) -> int:
     except BaseException:  # fail closed, whatever broke
         stderr.write(BROKEN)
         return 1
-    return hook_main(list(argv), stderr=stderr, watchdog=own)
+    code = hook_main(list(argv), stderr=stderr, watchdog=own)
+    if own:  # the process is the hook's alone: skip the interpreter's teardown (~17 ms)
+        from gitward.hook.quick_exit import exit_now  # noqa: PLC0415
+
+        exit_now(code)
+    return code
 
 
 def _own_process() -> bool:
     """Was this process started as `gitward hook ...` (by git, through the shim)? Then it is
-    the hook's alone, and its watchdog may end it; a test calling `gitward.cli.main` is not."""
+    the hook's alone, and its watchdog may end it, as may its own end (`hook.quick_exit`); a
+    test calling `gitward.cli.main` is not."""
     return sys.argv[1:2] == ["hook"]

@@ -6,8 +6,6 @@ hook on every push, so it imports only PyYAML (C loader) and the signing adapter
 ruamel, gnupg, GitPython or jsonschema (a test checks).
 """
 
-from __future__ import annotations
-
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +30,7 @@ POINTER = "policy-repo.yaml"
 class LoadedConfig(NamedTuple):
     policy: spec.Policy
     signers: spec.Signers
-    keyring: Keyring
+    keyring: "Keyring"
     path: Path  # the policy file, as given
     directory: Path  # where its relative paths start (the real file's directory)
     audit_log: Path
@@ -54,7 +52,7 @@ class Located(NamedTuple):
     document: dict[str, Any] | None  # the validated policy, None if it has problems
     problems: tuple[str, ...]
     # Set when the policy was read from a git repository (`policy-repo.yaml`).
-    from_repo: PolicyCommit | None = None
+    from_repo: "PolicyCommit | None" = None
 
 
 def policy_path(path: str | Path | None = None) -> Path:

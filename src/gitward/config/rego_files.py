@@ -7,8 +7,6 @@ in the hook, such a policy refuses the push as any broken policy does (`ConfigEr
 policy file is compiled once per run, whatever the number of rules naming it.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -29,12 +27,12 @@ class PolicyFile(NamedTuple):
 class RegoPolicies:
     """The policies of one `content.rego.policies` list (a `spec.RegoJudge`)."""
 
-    def __init__(self, files: Sequence[PolicyFile], compiled: dict[Path, RegoPolicy]) -> None:
+    def __init__(self, files: Sequence[PolicyFile], compiled: dict[Path, "RegoPolicy"]) -> None:
         self.files = tuple(files)
         self._compiled = compiled  # shared by every list of one loaded policy
         self._runner: Runner | None = None
 
-    def compile(self) -> tuple[RegoPolicy, ...]:
+    def compile(self) -> tuple["RegoPolicy", ...]:
         """The policies, compiled; raises ConfigError naming each file (and line) that does
         not compile, CheckerUnavailable when the engine cannot be loaded."""
         try:
@@ -54,7 +52,7 @@ class RegoPolicies:
 
     def evaluate(
         self, path: str, documents: Sequence[object], before: Sequence[object] = ()
-    ) -> tuple[Denial, ...]:
+    ) -> tuple["Denial", ...]:
         policies = self.compile()
         from gitward.rego import Runner, evaluate  # noqa: PLC0415  # loaded by `compile`
 

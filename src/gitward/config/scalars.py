@@ -4,8 +4,6 @@ Like every field type (`fields`), each validates a loaded YAML value (collecting
 and describes itself as JSON Schema.
 """
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 

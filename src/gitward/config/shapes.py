@@ -4,8 +4,6 @@ Like the scalar types in `scalars`, each validates loaded YAML (collecting every
 describes itself as JSON Schema.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import NamedTuple
 

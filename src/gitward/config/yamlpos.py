@@ -8,8 +8,6 @@ reported as problems instead of being silently resolved: PyYAML's own loader kee
 two duplicate keys, which would let a second `mode: warn` quietly disable a rule.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping
 from types import MappingProxyType

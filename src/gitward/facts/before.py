@@ -8,8 +8,6 @@ the mirror's refs, which already hold the new tips and would hide the very commi
 check: it passes the forge's before-state, `RefsBefore({"refs/heads/main": <before id>})`.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import NamedTuple

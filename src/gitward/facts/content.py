@@ -12,8 +12,6 @@ All bytes kept together are bounded by
 never judged in part).
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import NamedTuple
@@ -96,7 +94,7 @@ def gather_content(
     olds: dict[int, str] = {}  # updates whose old tree a check asks for -> old value
     for w in asked:
         need = content.needs(w.content)
-        new_name = False
+        new_name = brought = False
         for change in _selected(w, changes):
             new_name = new_name or change.added
             if change.mode == GITLINK_MODE:
@@ -105,6 +103,7 @@ def gather_content(
             limits[change.oid] = max(limits.get(change.oid, 0), limit)
             if need.yaml and change.mode != SYMLINK_MODE:
                 manifests.setdefault(w.update, []).append((change.path, change.oid))
+                brought = True
         if ((need.tip_tree and new_name) or need.yaml) and w.update not in tips:
             files = repo.ls_tree(w.tip, deadline)
             tips[w.update] = MappingProxyType({p: TipFile(p, o, m) for p, o, m in files})
@@ -112,7 +111,7 @@ def gather_content(
             # kustomizations which files generate Secrets
             for tip in _sops_configs(tips[w.update]) + _kustomizations(tips[w.update]):
                 limits[tip.oid] = max(limits.get(tip.oid, 0), k8s.MANIFEST_BYTES)
-        if need.yaml and need.before_tree:
+        if need.yaml and need.before_tree and brought:  # else the check judges no file here
             olds[w.update] = w.old
     for update, old in olds.items():  # once every rule added its files
         befores[update] = _before(repo, old, manifests.get(update, []), limits, deadline)

@@ -6,8 +6,6 @@ first NUL byte: git shows no more (`git log`, `%(trailers)`, `%(contents)` stop 
 gitward must not judge text (a sign-off, a ticket) that nobody reading the history can see.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from gitward.git.signed import SIGNATURE_HEADERS, split_head, split_signed_commit, split_signed_tag

@@ -13,8 +13,6 @@ Contracts every call keeps:
 GitPython is deliberately not used here: importing it costs ~117 ms on every push.
 """
 
-from __future__ import annotations
-
 import errno
 import os
 import subprocess
@@ -183,7 +181,7 @@ class Repo:
         self._ref_dirs_cache: tuple[_RefDirs | None] | None = None
         self._catfile = CatFile(self.path, self.env)
 
-    def __enter__(self) -> Repo:
+    def __enter__(self) -> "Repo":
         return self
 
     def __exit__(self, *exc: object) -> None:

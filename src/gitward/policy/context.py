@@ -1,7 +1,5 @@
 """What one rule sees while judging one ref update."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterable
 from typing import NamedTuple, Protocol
 

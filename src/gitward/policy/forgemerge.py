@@ -27,8 +27,6 @@ merge) are judged with the others; those it does not (a squash or rebase replace
 handed back to the signatures family, which judges their signatures the same way.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import NamedTuple
 

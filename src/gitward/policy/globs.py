@@ -7,8 +7,6 @@ glob: a backtracking matcher (a glob turned into a Python regex) takes polynomia
 of glob positions reached so far, one bit each, advanced once per character of the name.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import NamedTuple

@@ -6,8 +6,6 @@ forge's environment (`hook.mergeclaim`), the facts layer reads the pull request'
 trusted yet: whether the claim counts is the policy's decision (`policy.mergetrust`).
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple

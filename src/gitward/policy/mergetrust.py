@@ -10,8 +10,6 @@ pull request (GITEA_PR_ID, and GITEA_PR_INDEX to find the head at `refs/pull/<in
 moves one existing branch forward, as Gitea's merge does. The first failure is told.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from gitward.policy.context import RuleContext

@@ -5,8 +5,6 @@ dated in the future); the words and the fix are the pusher's, so they live here,
 per fault in `WORDING`. Anything else is "bad signature" with the verifier's own `problem`.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import NamedTuple
 

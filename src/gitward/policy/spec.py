@@ -4,8 +4,6 @@
 sees these. Field defaults here are the documented defaults of the YAML format.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
@@ -213,7 +211,7 @@ class RegoJudge(Protocol):
 
     def evaluate(
         self, path: str, documents: Sequence[object], before: Sequence[object] = ()
-    ) -> Sequence[Denial]:
+    ) -> Sequence["Denial"]:
         """What the policies deny in the objects of the file at `path` that are new or changed
         since `before` (its documents before the push); raises `errors.PolicyFailed` when one
         cannot judge them (the push is refused)."""
@@ -242,7 +240,7 @@ class Policy(NamedTuple):
     # instead of `rules` (empty: `rules` apply there too). See `for_policy_repository`.
     policy_repository_rules: tuple[Rule, ...] = ()
 
-    def for_policy_repository(self) -> Policy:
+    def for_policy_repository(self) -> "Policy":
         """This policy as it judges pushes to the repository it is read from."""
         return self._replace(rules=self.policy_repository_rules or self.rules)
 

@@ -10,8 +10,6 @@ and one of those git-written lines is among them. A trailer is `Key: value` or `
 (the key: ASCII letters, digits and `-`); a line starting with whitespace continues it.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from gitward.policy.commitmsg import SPACE, is_blank, next_line, start

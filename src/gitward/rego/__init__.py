@@ -1,6 +1,7 @@
 """Rego policies on Kubernetes manifests, in process: rego-cpp through regopy (`engine`), the
 admission request a manifest makes (`admission`, pure), the policies an admin points a rule at
-(`policies`). Nothing outside this package imports regopy."""
+(`policies`), their compiled plans kept between runs (`cache`). Nothing outside this package
+imports regopy."""
 
 from __future__ import annotations
 

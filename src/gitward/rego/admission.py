@@ -14,8 +14,6 @@ plural the API server finds by discovery), defaulted fields and the namespace a 
 without `metadata.namespace` would get from the kubectl context ("" here).
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator, Mapping, Sequence
 from typing import NamedTuple
 

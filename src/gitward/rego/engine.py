@@ -13,8 +13,6 @@ instead of silently making a rule undefined (`strict_built_in_errors`): a policy
 decide must not let a manifest through.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -73,6 +71,32 @@ def compile_query(
     if not bundle.ok():
         raise RegoError(["rego-cpp could not compile the policy"])
     return Compiled(bundle, interpreter)
+
+
+def build_identity() -> str:
+    """The rego-cpp build that compiles and runs plans: a saved plan is only valid for it."""
+    return f"{regopy.__version__} {regopy.build_info()}"
+
+
+def save(compiled: Compiled, path: str) -> None:
+    """Write `compiled` to `path` in rego-cpp's binary bundle format (RBB); raises RegoError.
+    (Its JSON format is no option: regopy 1.5.2 aborts the process saving one.)"""
+    try:
+        compiled.builder.save_bundle(path, compiled.bundle, regopy.BundleFormat.Binary)
+    except regopy.RegoError as exc:
+        raise RegoError([f"cannot save the compiled policy: {exc}"]) from None
+
+
+def load(path: str) -> Compiled | None:
+    """The plan `save` wrote to `path`, or None when rego-cpp cannot read it. rego-cpp prints
+    why on stdout (the pusher's terminal in the hook): hand it only a file known to be intact."""
+    interpreter = _interpreter()
+    try:
+        bundle = interpreter.load_bundle(path, regopy.BundleFormat.Binary)
+    except regopy.RegoError:
+        return None
+    # Querying a bundle that is not ok crashes the process: never return one.
+    return Compiled(bundle, interpreter) if bundle.ok() else None
 
 
 class Runner:

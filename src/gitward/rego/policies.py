@@ -12,8 +12,6 @@ fails while judging a pushed manifest raises `PolicyFailed`: the push is refused
 the policy named.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -22,7 +20,7 @@ from typing import NamedTuple
 
 from gitward.errors import ConfigError, PolicyFailed
 from gitward.policy.content.k8s import Denial
-from gitward.rego import admission
+from gitward.rego import admission, cache
 from gitward.rego.engine import Compiled, Module, RegoError, Runner, compile_query
 
 RULES = ("deny", "violation")
@@ -80,16 +78,21 @@ def compile_policy(
         raise ConfigError([f"{path}: defines no `deny` or `violation` rule: it refuses nothing"])
     base = "data" + "".join(f"[{json.dumps(p)}]" for p in package.group(1).split("."))
     query = "; ".join(f"{rule} := [m | {base}[{json.dumps(rule)}][m]]" for rule in RULES)
-    try:
-        compiled = compile_query([*libraries, Module(path, source)], query, data)
-        probe = Runner()
-        probe.set_input({})
-        probe.run(compiled)
-    except RegoError as exc:
-        named = tuple(f"{m}:" for m in (path, *(lib.name for lib in libraries)))
-        raise ConfigError(
-            [p if p.startswith(named) else f"{path}: {p}" for p in exc.problems]
-        ) from None
+    modules = [*libraries, Module(path, source)]
+    where, digest = cache.directory(), cache.key(modules, query, data)
+    compiled = cache.load(where, digest)  # saved only once compiled and probed as below
+    if compiled is None:
+        try:
+            compiled = compile_query(modules, query, data)
+            probe = Runner()
+            probe.set_input({})
+            probe.run(compiled)
+        except RegoError as exc:
+            named = tuple(f"{m}:" for m in (path, *(lib.name for lib in libraries)))
+            raise ConfigError(
+                [p if p.startswith(named) else f"{path}: {p}" for p in exc.problems]
+            ) from None
+        cache.store(where, digest, compiled)
     name = path.rpartition("/")[2].removesuffix(".rego")
     code = [_without_comments(t) for t in (source, *(lib.source for lib in libraries))]
     gatekeeper = any("review" in text or "parameters" in text for text in code)

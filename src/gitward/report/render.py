@@ -23,7 +23,6 @@ all, blocking ones first, then says how many more there are (the audit line,
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterable
 
 from gitward.model import Verdict, Violation
@@ -48,6 +47,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def _violation(v: Violation, *, with_ref: bool) -> list[str]:
+    import textwrap  # noqa: PLC0415  # here: an accepted push wraps nothing (~0.9 ms to import)
+
     where = f"{clean(v.ref, REF_LEN)}: " if with_ref else ""
     on = f" on {clean(v.oid[:10], 10)}" if v.oid else ""
     lines = [f"  {where}{clean(v.rule_id, NAME_LEN)}{on}"]

@@ -5,8 +5,6 @@ a second armored block after the first and a wrong CRC24; both must make a signa
 PURE: no I/O. Every malformed input raises `ValueError` with a short plain message.
 """
 
-from __future__ import annotations
-
 import binascii
 import re
 from typing import NamedTuple

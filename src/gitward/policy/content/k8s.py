@@ -27,8 +27,6 @@ parsed documents do not keep: with one set, only the Secret rule above is checke
 A `SealedSecret` (Bitnami's controller decrypts it in the cluster) is accepted as it is.
 """
 
-from __future__ import annotations
-
 import re
 import shlex
 from collections.abc import Iterator, Mapping, Sequence

@@ -19,8 +19,6 @@ Every regex runs with RE2 (linear time, as Go's `regexp` that gitleaks uses, sam
 a rule's regex is compiled the first time a blob holds one of its keywords.
 """
 
-from __future__ import annotations
-
 import math
 from collections import Counter
 from collections.abc import Iterator
@@ -47,7 +45,7 @@ class Finding(NamedTuple):
     line_text: str  # the lines the match spans
 
 
-def _options() -> re2.Options:
+def _options() -> "re2.Options":
     import re2  # noqa: PLC0415  # on first use, as in `patterns`
 
     options = re2.Options()
@@ -86,7 +84,7 @@ class Scanner:
         paths = rules.allowlist.paths
         self._skipped_paths = "|".join(f"(?:{p})" for p in paths) if paths else None
 
-    def _keyword_set(self) -> re2.Set:
+    def _keyword_set(self) -> "re2.Set":
         if self._set is None:
             import re2  # noqa: PLC0415
 
@@ -99,7 +97,7 @@ class Scanner:
             self._set = found
         return self._set
 
-    def _regex(self, pattern: str) -> re2._Regexp[bytes]:
+    def _regex(self, pattern: str) -> "re2._Regexp[bytes]":
         if pattern not in self._regexes:
             import re2  # noqa: PLC0415
 
@@ -138,7 +136,7 @@ class Scanner:
         return found
 
 
-def _matches(rule: LeakRule, regex: re2._Regexp[bytes], data: bytes) -> Iterator[Finding]:
+def _matches(rule: LeakRule, regex: "re2._Regexp[bytes]", data: bytes) -> Iterator[Finding]:
     for m in regex.finditer(data):
         start, end = m.start(), m.end()
         groups = m.groups()

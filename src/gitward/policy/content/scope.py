@@ -16,8 +16,6 @@ same exclusion semantics as the commit families), kept when the rule's `paths` s
 the next is in `files`, though the tip no longer has it.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 

@@ -28,8 +28,6 @@ and every merge commit in the push through which one of them arrives from a side
 leave the path as the new tip has it.
 """
 
-from __future__ import annotations
-
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 

@@ -11,8 +11,6 @@ primary key issued no binding for is another certificate's (copied in): it is re
 and never indexed as this certificate's key.
 """
 
-from __future__ import annotations
-
 import re
 import warnings
 from datetime import datetime

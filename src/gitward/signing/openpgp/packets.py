@@ -5,8 +5,6 @@ signature's fields without building a `Sig`; this small parser does both, in mic
 PURE: no I/O. Malformed input raises `ValueError`; it never reads past the given bytes.
 """
 
-from __future__ import annotations
-
 import hashlib
 from typing import NamedTuple
 

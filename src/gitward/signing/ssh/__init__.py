@@ -8,8 +8,6 @@ when it is missing, `verify` raises `VerifierUnavailable` (the server's fault, n
 on the pusher's bytes).
 """
 
-from __future__ import annotations
-
 import binascii
 import hashlib
 from typing import NamedTuple
