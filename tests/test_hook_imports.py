@@ -51,9 +51,11 @@ FORBIDDEN = (
 
 PROBE = """
 import dataclasses, json, sys
+# What the interpreter (and coverage.py, in a test run with --cov) loaded before: not the hook's.
+before = set(sys.modules)
 from gitward.cli import main
 code = main(["hook", "pre-receive"])
-mods = sorted(sys.modules)
+mods = sorted(set(sys.modules) - before)
 ours = [
     name for name, m in list(sys.modules.items()) if name.startswith("gitward") and m
     for v in vars(m).values()

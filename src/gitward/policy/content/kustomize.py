@@ -17,8 +17,6 @@ document with `kind: Kustomization` (or `Component`, whose generators work alike
 generates nothing. A document with a `sops` section is judged by the sops logic instead.
 """
 
-from __future__ import annotations
-
 import posixpath
 import shlex
 from collections.abc import Iterable, Iterator, Mapping, Sequence
