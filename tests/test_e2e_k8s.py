@@ -143,6 +143,27 @@ def test_a_plaintext_secret_is_refused_without_showing_it(
     assert "hunter2" not in result.text and "hunter2" not in json.dumps(audit(config)[-1])
 
 
+def test_a_secret_in_a_file_of_another_name_is_refused_and_a_readme_example_is_not(
+    client: Client, server: Path
+) -> None:
+    base = commit(client, "base", {"apps/README.md": "hello\n"})
+    assert client.push(server, "HEAD:refs/heads/main").ok
+    # kustomize's `resources: [db.txt]` applies it whatever its name.
+    kustomization = "resources: [db.txt]\n"
+    files = {"clusters/prod/db.txt": SECRET, "clusters/prod/kustomization.yaml": kustomization}
+    bad = commit(client, "db", files)
+    result = client.push(server, "HEAD:refs/heads/main")
+    assert not result.ok
+    assert f"gitward:   gitops/kubernetes-secret on {bad[:10]}" in result.gitward, result.text
+    assert "clusters/prod/db.txt, document 1: Secret prod/db carries clear text" in lines(result)
+    assert "hunter2" not in result.text
+    client.git("reset", "-q", "--hard", base)  # the clear text must not stay in the history
+    readme = f"# The database\n\nWhat not to commit:\n\n```yaml\n{SECRET}```\n"
+    fixed = {"clusters/prod/db.txt": "moved to sops\n", "clusters/prod/README.md": readme}
+    result = push(client, server, fixed)
+    assert result.ok, result.text
+
+
 def test_a_sops_encrypted_secret_and_a_sealed_secret_are_accepted(
     client: Client, server: Path
 ) -> None:

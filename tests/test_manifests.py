@@ -63,6 +63,28 @@ def test_other_files_are_skipped_unless_sops_must_have_encrypted_them(path: str)
     assert manifests.read(path, b"A=1\n") is None
 
 
+SECRET_TEXT = b"apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: x}\n"
+
+
+@pytest.mark.parametrize("path", ["db.txt", "clusters/db", "secret.yaml.bak"])
+def test_a_secret_in_a_file_of_another_name_is_read(path: str) -> None:
+    found = manifests.read(path, SECRET_TEXT)
+    assert found is not None and not isinstance(found, Unreadable)
+    assert found[0]["kind"] == "Secret"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"# Setup\n\n```yaml\n" + SECRET_TEXT + b"```\n",  # a README's example
+        b"{{- if .Values.secret }}\n" + SECRET_TEXT + b"{{- end }}\n",  # a Helm template
+        b"kind: Secrets are\nnot: kept here\n",  # no `kind: Secret` line
+    ],
+)
+def test_other_files_mentioning_a_secret_are_left_alone(text: bytes) -> None:
+    assert manifests.read("README.md", text) is None
+
+
 def test_files_sops_must_encrypt_are_read_as_sops_writes_them() -> None:
     assert manifests.read("app/.env", b"# c\nA=1\n\nB=x=y\n", sops_required=True) == (
         {"A": "1", "B": "x=y"},

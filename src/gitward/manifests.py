@@ -3,7 +3,8 @@
 A file is read by its name: `.yaml`, `.yml` and `.json` as YAML (JSON is YAML), every document
 of a multi-document file; other files are skipped (None), except when a `.sops.yaml` says they
 must be encrypted: then read as sops would write them (`.env` as dotenv, anything else but
-`.ini` as sops's JSON envelope for binary files).
+`.ini` as sops's JSON envelope for binary files), and when their text has a `kind: Secret`
+line: then read as YAML if they are YAML (`_named_otherwise`).
 
 The pusher writes these files, so reading is bounded: at most `MAX_BYTES`, `MAX_NODES` values
 once aliases are expanded ("billion laughs"), `MAX_DEPTH` levels (libyaml itself stops at 1000
@@ -58,7 +59,7 @@ def read(path: str, data: bytes, *, sops_required: bool = False) -> Documents | 
     if name.endswith(YAML_SUFFIXES) or name == SOPS_CONFIG or is_kustomization_file(path):
         reader = _yaml
     elif not sops_required:
-        return None
+        return _named_otherwise(data)
     elif name.endswith(".env"):
         reader = _dotenv
     elif name.endswith(".ini"):
@@ -71,6 +72,19 @@ def read(path: str, data: bytes, *, sops_required: bool = False) -> Documents | 
         return reader(data)
     except _Refused as exc:
         return _unreadable(str(exc), data)
+
+
+def _named_otherwise(data: bytes) -> Documents | None:
+    """A file whose name says it is no manifest, but whose text has a `kind: Secret` line:
+    kustomize's `resources` and `kubectl apply -f` take a manifest whatever its name, so a
+    Secret in `db.txt` reaches the cluster as surely as one in `db.yaml`. Read as YAML when it
+    is; a file that is not (a README showing an example) is left alone (None)."""
+    if b"Secret" not in data or len(data) > MAX_BYTES or not _SECRET_LINE.search(data):
+        return None  # `in` first: a memchr-fast scan, where the regex would cost every blob
+    try:
+        return _yaml(data)
+    except _Refused:
+        return None
 
 
 def _unreadable(reason: str, data: bytes) -> Unreadable:
