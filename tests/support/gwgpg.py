@@ -99,7 +99,7 @@ def export(home: Path, key: str) -> bytes:
 def sign(home: Path, key: str, data: bytes, *, at: str = "") -> bytes:
     """An armored detached signature over `data` by exactly the (sub)key `key`; `at` fakes
     gpg's clock (`20300101T000000`), which dates the signature."""
-    faked = ["--faked-system-time", at] if at else []
+    faked = ["--faked-system-time", f"{at.rstrip('!')}!"] if at else []  # frozen, as above
     return gpg(home, *faked, "--armor", "--detach-sign", "-u", f"{key}!", input=data)
 
 
@@ -150,7 +150,9 @@ def git_sign_config(key: str, *, at: str = "") -> list[str]:
     out = ["-c", "gpg.format=openpgp", "-c", f"user.signingkey={key}!"]
     if at:
         script = tmpdir("gw-gpg-") / "gpg"
-        script.write_text(f'#!/bin/sh\nexec gpg --faked-system-time {at} "$@"\n')
+        # `!` freezes the faked clock: a running one dates the signature a second later when
+        # the machine is busy between gpg's start and its signing.
+        script.write_text(f'#!/bin/sh\nexec gpg --faked-system-time {at.rstrip("!")}! "$@"\n')
         script.chmod(0o755)
         out += ["-c", f"gpg.program={script}"]
     return out
