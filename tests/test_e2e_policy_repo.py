@@ -199,3 +199,27 @@ def test_the_copy_is_the_commits_tree(server: Server) -> None:
     committed = server.admin.git("show", f"{server.seed}:signers/alice.yaml")
     assert (copy / "signers" / "alice.yaml").read_text().strip() == committed
     assert gwkeys.fingerprint("alice") in committed
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review finding, not fixed: a commit a second admin signed for something else "
+    "(a parked proposal branch, another repository) counts towards min_distinct_signers of a "
+    "change that admin never saw; closing it needs the quorum to follow descent and the tip "
+    "merge to add nothing of its own (see the review report)",
+)
+def test_one_admin_cannot_borrow_a_second_admins_signature_from_another_change(
+    server: Server,
+) -> None:
+    # Bob's own harmless proposal, parked on a branch no rule protects (the documented flow).
+    (server.admin.path / "README").write_text("typo fixed\n")
+    server.admin.git("add", "-A")
+    bobs = server.admin.commit("Fix a typo", sign=("openpgp", "bob"), who="bob")
+    assert server.admin.push(server.policy_repo, "HEAD:refs/heads/typo").ok
+    # Alice alone: her change, merged with Bob's unrelated commit by her own signed merge.
+    server.admin.git("reset", "-q", "--hard", server.seed)
+    change = server.propose_mallory(sign="alice")
+    server.admin.commit("Merge typo", sign=("openpgp", "alice"), parents=[change, bobs])
+    result = server.admin.push(server.policy_repo, f"HEAD:{MAIN}")
+    assert not result.ok
+    assert "policy/distinct-signers" in result.text
