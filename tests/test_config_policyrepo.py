@@ -517,3 +517,17 @@ def test_the_policy_ref_is_neither_deleted_nor_moved_back(src: Source) -> None:
         f"{src.first[:10]} does not descend from {second[:10]}, the policy in use: the policy "
         "only moves forward",
     ]
+
+
+def test_a_name_held_twice_is_refused(src: Source, tmp_path: Path) -> None:
+    # git shows the first `policy.yaml` (`git show`, a checkout); a copy would keep the last.
+    shown = gwrepo.git(src.repo, "hash-object", "-w", "--stdin", input=POLICY)
+    hidden = gwrepo.git(src.repo, "hash-object", "-w", "--stdin", input=POLICY + b"# other\n")
+    entries = [("100644", b"policy.yaml", shown), ("100644", b"policy.yaml", hidden)]
+    commit = gwrepo.commit(src.repo, "twice", tree=raw_tree(src.repo, entries))
+    assert gwrepo.git(src.repo, "show", f"{commit}:policy.yaml").encode() + b"\n" == POLICY
+    with pytest.raises(ConfigError) as info:
+        cache.materialise(src.repo, commit, tmp_path / "trees")
+    problem = "'policy.yaml' appears twice in its tree; git shows only the first"
+    assert info.value.problems == [f"policy commit {commit}: {problem}"]
+    assert not (tmp_path / "trees").exists()

@@ -11,6 +11,7 @@ policy ref (outside the hook, or by force through it) is refused and logged.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import gwkeys
@@ -223,3 +224,34 @@ def test_one_admin_cannot_borrow_a_second_admins_signature_from_another_change(
     result = server.admin.push(server.policy_repo, f"HEAD:{MAIN}")
     assert not result.ok
     assert "policy/distinct-signers" in result.text
+
+
+def test_a_tree_naming_a_directory_twice_is_refused_though_two_admins_signed(
+    server: Server,
+) -> None:
+    # git itself shows the first `signers` of a tree (`git show`, a checkout, a review's
+    # diff); a copy that wrote both would add a signer that no reviewer saw.
+    write_config(server.admin.path, POLICY, {**SIGNERS, "mallory": Signer()})
+    server.admin.git("add", "-A")
+    hidden = server.admin.git("write-tree", "--prefix=signers/")
+    server.admin.git("reset", "-q", "--hard", server.seed)
+    raw = ["git", "cat-file", "tree", f"{server.seed}^{{tree}}"]
+    shown = subprocess.run(raw, cwd=server.admin.path, capture_output=True, check=True).stdout
+    extra = b"40000 signers\0" + bytes.fromhex(hidden)
+    tree = server.admin.write_raw("tree", shown + extra)
+    change = server.admin.git(
+        *gwkeys.sign_config("openpgp", "alice"), "commit-tree", "-S", tree, "-p", server.seed,
+        input=b"Fix a typo",
+    )  # fmt: skip
+    server.admin.git("reset", "-q", "--soft", change)
+    with pytest.raises(RuntimeError):  # what a reviewer sees: no mallory
+        server.admin.git("show", f"{change}:signers/mallory.yaml")
+    server.admin.commit(
+        "Merge: fix a typo", sign=("openpgp", "bob"), who="bob", parents=[server.seed, change]
+    )
+    result = server.admin.push(server.policy_repo, f"HEAD:{MAIN}")
+    assert not result.ok
+    assert "builtin/policy-ref" in result.text
+    assert "'signers' appears twice in its" in result.text  # the report wraps lines
+    assert server_refs(server.policy_repo)[MAIN] == server.seed
+    assert server.app_push("mallory") != []

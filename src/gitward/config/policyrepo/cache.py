@@ -9,8 +9,11 @@ from it on every push without asking git again.
 Only regular files and directories are copied. A symbolic link could lead the loader out of
 the repository (to a signers directory anybody can edit), a submodule has no content here,
 and a name such as `..` or `.git` in a hostile tree could write outside the copy: any of them
-refuses the commit. So do more than `MAX_FILES` files or `MAX_BYTES` bytes (a policy
-repository holds a few YAML files and public keys).
+refuses the commit. So does a name a tree holds twice (git makes no such tree, but a push can
+bring one when `receive.fsckObjects` is off): git shows the first (`git show`, a checkout, a
+review's diff), a copy would hold both, and a signer nobody saw in review would be read. So do
+more than `MAX_FILES` files or `MAX_BYTES` bytes (a policy repository holds a few YAML files and
+public keys).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from gitward.errors import ConfigError, GitError
 MAX_FILES = 5000
 MAX_BYTES = 32 * 2**20
 _FILE_MODES = {"100644": 0o644, "100755": 0o755}
+_TREE_MODE = "040000"
 
 
 class Entry(NamedTuple):
@@ -52,10 +56,11 @@ def materialise(
     import tempfile  # noqa: PLC0415
 
     _commit_of(repository, commit, objects)
-    entries = _tree_entries(repository, commit, objects)
-    problems = _problems(entries, commit)
+    listed = _tree_entries(repository, commit, objects)
+    problems = _problems(listed, commit)
     if problems:
         raise ConfigError(problems)
+    entries = [e for e in listed if e.kind == "blob"]  # directories: made for their files
     blobs = _read_blobs(repository, [e.oid for e in entries], objects)
     trees.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{commit}.", dir=trees))
@@ -78,15 +83,20 @@ def materialise(
 
 def _problems(entries: list[Entry], commit: str) -> list[str]:
     where = f"policy commit {commit}"
-    if len(entries) > MAX_FILES:
+    if sum(e.kind == "blob" for e in entries) > MAX_FILES:
         return [f"{where}: more than {MAX_FILES} files; a policy repository holds a few"]
     if sum(max(e.size, 0) for e in entries) > MAX_BYTES:
         return [f"{where}: more than {MAX_BYTES} bytes; a policy repository holds a few files"]
-    out = []
+    out, seen = [], set()
     for e in entries:
         name = e.path.decode("utf-8", "backslashreplace")
         parts = e.path.split(b"/")
-        if e.kind != "blob" or e.mode not in _FILE_MODES:
+        if e.path in seen:
+            out.append(f"{where}: {name!r} appears twice in its tree; git shows only the first")
+            continue
+        seen.add(e.path)
+        directory = e.kind == "tree" and e.mode == _TREE_MODE  # its files are listed after it
+        if not directory and (e.kind != "blob" or e.mode not in _FILE_MODES):
             what = "a symbolic link" if e.mode == "120000" else f"a {e.kind} (mode {e.mode})"
             out.append(f"{where}: {name} is {what}; only files and directories are read")
         elif any(p in (b"", b".", b"..", b".git") or b"\0" in p for p in parts):
@@ -104,8 +114,9 @@ def _commit_of(repository: Path, oid: str, objects: Mapping[str, str] | None) ->
 
 
 def _tree_entries(repository: Path, commit: str, objects: Mapping[str, str] | None) -> list[Entry]:
-    """Every file of `commit`'s tree, with its size (`git ls-tree -r -z -l --full-tree`)."""
-    args = ["ls-tree", "-r", "-z", "-l", "--full-tree", commit]
+    """Every file and directory of `commit`'s tree, with its size (`git ls-tree -r -t -z -l
+    --full-tree`: directories too, so that one named twice is seen)."""
+    args = ["ls-tree", "-r", "-t", "-z", "-l", "--full-tree", commit]
     out = gitread.run(repository, args, objects=objects).stdout
     entries = []
     for record in out.split(b"\0"):
