@@ -531,3 +531,27 @@ def test_a_name_held_twice_is_refused(src: Source, tmp_path: Path) -> None:
     problem = "'policy.yaml' appears twice in its tree; git shows only the first"
     assert info.value.problems == [f"policy commit {commit}: {problem}"]
     assert not (tmp_path / "trees").exists()
+
+
+@pytest.fixture
+def group_umask() -> Iterator[None]:
+    """The umask of a server whose accounts share a group (002, many distributions' default)."""
+    old = os.umask(0o002)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def test_the_state_and_its_copies_are_writable_by_this_account_only(
+    src: Source, group_umask: None
+) -> None:
+    # Anyone else able to write there could edit the copy in use (add a signer, with no push
+    # and no record) or the last commit used (undo the "no step back").
+    commit = src.commit({"policy.yaml": POLICY, "signers/keys/README": b"keys\n"})
+    config.load_located(config.locate(src.etc))
+    state_dir = src.etc / "policy-state"
+    made = [state_dir, *state_dir.rglob("*")]
+    assert state_dir / "trees" / commit / "signers" in made
+    writable = [p for p in made if p.stat().st_mode & 0o022]
+    assert writable == []

@@ -62,12 +62,12 @@ def materialise(
         raise ConfigError(problems)
     entries = [e for e in listed if e.kind == "blob"]  # directories: made for their files
     blobs = _read_blobs(repository, [e.oid for e in entries], objects)
-    trees.mkdir(parents=True, exist_ok=True)
+    mkdirs(trees)
     work = Path(tempfile.mkdtemp(prefix=f".{commit}.", dir=trees))
     try:
         for entry, data in zip(entries, blobs, strict=True):
             target = work / os.fsdecode(entry.path)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            mkdirs(target.parent)
             target.write_bytes(data)
             target.chmod(_FILE_MODES[entry.mode])
         work.chmod(0o755)
@@ -79,6 +79,18 @@ def materialise(
     finally:
         shutil.rmtree(work, ignore_errors=True)  # left only when the rename did not happen
     return final
+
+
+def mkdirs(path: Path) -> None:
+    """`path` and its missing parents, writable by this account only whatever the umask:
+    under a group-writable one (002), anyone in the group could edit the copy in use (a signer
+    added with no push) or the record of the last commit used (the "no step back")."""
+    missing = []
+    while not path.is_dir() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o755, exist_ok=True)  # the umask only takes bits away
 
 
 def _problems(entries: list[Entry], commit: str) -> list[str]:

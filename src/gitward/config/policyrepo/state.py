@@ -53,8 +53,9 @@ def advance(state_dir: Path, repository: Path, seen: str | None, commit: str) ->
     Kept as is when another run recorded, meanwhile, a commit that `commit` does not descend
     from (a later one: the record never moves back)."""
     from gitward.config.files import atomic_write  # noqa: PLC0415  # only when it changes
+    from gitward.config.policyrepo.cache import mkdirs  # noqa: PLC0415
 
-    state_dir.mkdir(parents=True, exist_ok=True)
+    mkdirs(state_dir)
     with _locked(state_dir / LOCK):
         current = read(state_dir)
         if current == commit:
