@@ -555,3 +555,24 @@ def test_the_state_and_its_copies_are_writable_by_this_account_only(
     assert state_dir / "trees" / commit / "signers" in made
     writable = [p for p in made if p.stat().st_mode & 0o022]
     assert writable == []
+
+
+def test_a_load_racing_a_policy_change_is_no_rollback(
+    src: Source, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # This run reads the ref; before it reads the state, the policy moves forward and another
+    # run loads and records the new commit. The ref was never moved back: no refusal.
+    config.load(src.etc)
+    second = src.commit({"policy.yaml": POLICY + b"# 2\n"}, (src.first,), move=False)
+    read_ref = gitread.ref_commit
+
+    def then_another_run(repository: Path, ref: str) -> str:
+        found = read_ref(repository, ref)
+        monkeypatch.setattr(gitread, "ref_commit", read_ref)
+        gwrepo.set_ref(src.repo, MAIN, second)
+        assert config.load(src.etc).policy_commit == second
+        return found
+
+    monkeypatch.setattr(gitread, "ref_commit", then_another_run)
+    assert config.load(src.etc).policy_commit in (src.first, second)
+    assert src.last == second  # and the record did not move back

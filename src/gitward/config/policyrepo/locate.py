@@ -49,8 +49,11 @@ def locate(pointer_file: Path, asked: Path) -> config.Located:
 def at_ref(src: Pointer) -> config.Located:
     """The policy at the commit `src.ref` names now, unless that is a step back."""
     try:
-        commit = gitread.ref_commit(src.repository, src.ref)
+        # The record first: it only names commits the ref named before, so a ref read after it
+        # descends from it unless the ref went back. Read the other way round, a run whose
+        # ref read came just before another run recorded a newer policy saw a "rollback".
         last = state.read(src.state_dir)
+        commit = gitread.ref_commit(src.repository, src.ref)
         if last is not None and not gitread.descends(src.repository, last, commit):
             raise PolicyRollback([_rollback(src, last, commit)], _audit_log_of(src, last))
         return at_commit(src, commit, last)
