@@ -202,13 +202,6 @@ def test_the_copy_is_the_commits_tree(server: Server) -> None:
     assert gwkeys.fingerprint("alice") in committed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review finding, not fixed: a commit a second admin signed for something else "
-    "(a parked proposal branch, another repository) counts towards min_distinct_signers of a "
-    "change that admin never saw; closing it needs the quorum to follow descent and the tip "
-    "merge to add nothing of its own (see the review report)",
-)
 def test_one_admin_cannot_borrow_a_second_admins_signature_from_another_change(
     server: Server,
 ) -> None:

@@ -177,7 +177,23 @@ def _rule(r: dict[str, Any]) -> spec.Rule:
         parts["protection"] = spec.RefProtection(**r["protection"])
     if "content" in r:
         parts["content"] = _content(r["content"])
-    return spec.Rule(**parts)
+    return _with_distinct_signers(spec.Rule(**parts))
+
+
+def _with_distinct_signers(rule: spec.Rule) -> spec.Rule:
+    """`rule` with its `signatures.min_distinct_signers` also counted per changed file, as
+    `protected_paths` counts: only the signers of the commits that bring each file's final
+    version count. Counted over every new commit alone (`policy.quorum`), a second admin's
+    signed commit of something else (a parked proposal, merged in) would vouch for a change
+    they never saw."""
+    sigs = rule.signatures
+    if sigs is None or sigs.min_distinct_signers <= 1:
+        return rule
+    every = spec.ProtectedPaths(
+        ("**",), sigs.signers, sigs.min_distinct_signers, "distinct-signers", every_path=True
+    )
+    content = rule.content or spec.ContentRule()
+    return rule._replace(content=content._replace(distinct_signers=every))
 
 
 def _content(value: dict[str, Any]) -> spec.ContentRule:

@@ -102,6 +102,12 @@ class ProtectedPaths(NamedTuple):
     signers: tuple[str, ...]
     # Distinct allowed signers the commits that bring a change must carry together.
     min_signers: int = 1
+    # Set for `signatures.min_distinct_signers` (`quorum.content_of`), never in a policy file:
+    # the violation's check name, and whether it judges every path of the update (not only
+    # the rule's content `paths`) without `path-signature` (the signatures family judges each
+    # commit already).
+    check: str = "two-person"
+    every_path: bool = False
 
 
 class KubernetesSecretsCheck(NamedTuple):
@@ -128,6 +134,9 @@ class ContentRule(NamedTuple):
     secrets: SecretsCheck | None = None
     files: FilesCheck | None = None
     protected_paths: ProtectedPaths | None = None
+    # `signatures.min_distinct_signers` of the same rule, counted as protected_paths counts
+    # (`quorum.content_of`); never set from a policy file.
+    distinct_signers: ProtectedPaths | None = None
     kubernetes_secrets: KubernetesSecretsCheck | None = None
     rego: RegoCheck | None = None
 

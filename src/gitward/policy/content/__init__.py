@@ -22,6 +22,7 @@ CHECKS: dict[str, ContentCheck] = {
     "kubernetes_secrets": kubernetes_secrets.CHECK,
     "rego": rego_policies.CHECK,
     "protected_paths": twoperson.CHECK,
+    "distinct_signers": twoperson.CHECK,  # `signatures.min_distinct_signers`, set by the loader
 }
 
 

@@ -51,13 +51,14 @@ def run(scope: Scope, settings: ProtectedPaths) -> Iterator[Violation]:
     """The update's changes of protected paths (module docstring), judged by `check`."""
     pushed = _parents_first(scope.ctx.commits())
     final = scope.update_paths()  # path -> its blob at the new tip
+    within = None if settings.every_path else scope.content.paths
     touched: dict[str, list[str]] = {}  # path -> the commits that change it
     setters: dict[str, list[str]] = {}  # path -> those that leave it as the new tip has it
     for n, oid in enumerate(pushed):
         if n % SPEND_EVERY == 0:
             scope.spend("checking protected paths")
         for path, blob in scope.paths_changed(oid).items():
-            if path in final and pathglobs.select(scope.content.paths, path):
+            if path in final and pathglobs.select(within, path):
                 touched.setdefault(path, []).append(oid)
                 if blob == final[path]:
                     setters.setdefault(path, []).append(oid)
@@ -164,6 +165,8 @@ def check(ctx: RuleContext, rule: ProtectedPaths, found: Sequence[Change]) -> It
     `two-person` for each change short of `min_signers` distinct allowed signers."""
     sigrule = SignatureRule(rule.signers, require_committer_email_match=False, tags=False)
     judged: dict[str, str | Finding] = {}  # commit -> its signer's id, or why none counts
+    if rule.every_path and _short_overall(ctx, rule, sigrule, judged):
+        return  # the signatures family says so already (`quorum`), about the whole update
     for change in found:
         counted: dict[str, str] = {}  # signer id -> the first commit they signed
         refused = False
@@ -175,7 +178,7 @@ def check(ctx: RuleContext, rule: ProtectedPaths, found: Sequence[Change]) -> It
             verdict = judged.get(oid)
             if verdict is None:
                 verdict = judged[oid] = _signer(ctx, sigrule, commit)
-                if isinstance(verdict, Finding):
+                if isinstance(verdict, Finding) and not rule.every_path:  # else: signatures'
                     yield twoperson_report.unsigned(ctx, change.paths, commit, verdict)
             refused = refused or isinstance(verdict, Finding)
             if isinstance(verdict, str) and oid in counts:
@@ -185,6 +188,19 @@ def check(ctx: RuleContext, rule: ProtectedPaths, found: Sequence[Change]) -> It
         if missing and not (rule.min_signers == 1 and refused):
             last = change.commits[-1] if change.commits else None
             yield twoperson_report.short(ctx, rule, change.paths, last, counted, missing)
+
+
+def _short_overall(
+    ctx: RuleContext, rule: ProtectedPaths, sigrule: SignatureRule, judged: dict[str, str | Finding]
+) -> bool:
+    """Whether all the update's new commits together have fewer distinct allowed signers than
+    the rule needs (filling `judged` on the way)."""
+    found = set()
+    for commit in ctx.commits():
+        verdict = judged.setdefault(commit.oid, _signer(ctx, sigrule, commit))
+        if isinstance(verdict, str):
+            found.add(verdict)
+    return quorum.shortfall(rule.min_signers, found)[0] > 0
 
 
 def _signer(ctx: RuleContext, sigrule: SignatureRule, commit: Commit) -> str | Finding:

@@ -55,7 +55,7 @@ def short(
             f"too few other allowed signers ({who}) hold a key that can sign now: ask an admin "
             "to allow another signer, or to lower the rule's min_signers"
         )
-        return ctx.violation("two-person", what, hint, last)
+        return ctx.violation(rule.check, what, hint, last)
     names = ", ".join(others[:SHOWN]) + (", ..." if len(others) > SHOWN else "")
     branch = shlex.quote(ctx.ref.removeprefix("refs/heads/"))
     tip = ctx.facts.update.new[:12]
@@ -70,7 +70,7 @@ def short(
             f"ask {missing} other allowed signers ({names}) to bring it with signed merge "
             f"commits onto {branch}, each merging the one before (git merge --no-ff -S)"
         )
-    return ctx.violation("two-person", what, how, last)
+    return ctx.violation(rule.check, what, how, last)
 
 
 def _able(
