@@ -3,6 +3,7 @@ bare repository with the hook installed, and `gitward check` on the same commits
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -399,3 +400,22 @@ def test_gitward_check_gives_the_hooks_verdict(
     for _, message in found:
         assert message in lines(hook)
     assert "hunter2" not in json.dumps(out)
+
+
+def test_a_binary_tagged_value_is_judged_as_kubernetes_reads_it(
+    client: Client, server: Path
+) -> None:
+    # Go's YAML readers (and so kubectl and kustomize) decode `!!binary` into the string it
+    # spells: `kind: !!binary U2VjcmV0` is a Secret, `cidr: !!binary MC4wLjAuMC8w` 0.0.0.0/0.
+    base = commit(client, "base", {"apps/README.md": "hello\n"})
+    assert client.push(server, "HEAD:refs/heads/main").ok
+    spelled = base64.b64encode(b"Secret").decode()
+    hidden = SECRET.replace("kind: Secret", f"kind: !!binary {spelled}")
+    result = push(client, server, {"clusters/prod/db.yaml": hidden})
+    assert not result.ok
+    assert "clusters/prod/db.yaml, document 1: Secret prod/db carries clear text" in lines(result)
+    client.git("reset", "-q", "--hard", base)
+    cidr = base64.b64encode(b"0.0.0.0/0").decode()
+    result = push(client, server, {"clusters/np.yaml": network_policy(f"!!binary {cidr}")})
+    assert not result.ok
+    assert "denied by Rego policy networkpolicy-ingress" in lines(result), result.text

@@ -43,7 +43,7 @@ data:
             "true": "yes-as-key",
             "big": 1.2345678901234568e29,
             "ratio": ".inf",
-            "blob": "aGVsbG8=",
+            "blob": "hello",  # !!binary decoded, as Go reads it
             "merged": {"a": 1, "b": 2},
         },
     }
@@ -170,3 +170,8 @@ def test_sops_config_files_are_named_by_sops_own_name() -> None:
 def test_reading_any_bytes_never_raises(data: bytes, path: str) -> None:
     found = manifests.read(path, data, sops_required=True)
     assert found is not None
+
+
+def test_a_binary_value_that_go_cannot_decode_makes_the_file_unreadable() -> None:
+    docs = manifests.read("a.yaml", b"kind: !!binary 'U2Vj cmV0'\n")
+    assert isinstance(docs, Unreadable) and "not base64" in docs.reason
