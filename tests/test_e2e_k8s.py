@@ -419,3 +419,24 @@ def test_a_binary_tagged_value_is_judged_as_kubernetes_reads_it(
     result = push(client, server, {"clusters/np.yaml": network_policy(f"!!binary {cidr}")})
     assert not result.ok
     assert "denied by Rego policy networkpolicy-ingress" in lines(result), result.text
+
+
+def test_a_value_under_a_tag_go_does_not_know_is_judged_as_kubernetes_reads_it(
+    client: Client, server: Path
+) -> None:
+    # Go's YAML readers take a scalar under an unknown tag as its text and a mapping as a
+    # mapping: `kind: !x Secret` is a Secret to kubectl, kustomize and Flux alike.
+    base = commit(client, "base", {"apps/README.md": "hello\n"})
+    assert client.push(server, "HEAD:refs/heads/main").ok
+    hidden = "# {{ rendered by nobody }}\n" + SECRET.replace("kind: Secret", "kind: !x Secret")
+    result = push(client, server, {"clusters/prod/db.yaml": hidden})
+    assert not result.ok
+    assert "clusters/prod/db.yaml, document 1: Secret prod/db carries clear text" in lines(result)
+    client.git("reset", "-q", "--hard", base)
+    # The `{{` made both files look like Helm templates the reader could not read, and skipped.
+    tagged = "# {{ rendered by nobody }}\n" + pod(privileged=True).replace(
+        "metadata: {", "metadata: !meta {"
+    )
+    result = push(client, server, {"clusters/app.yaml": tagged})
+    assert not result.ok
+    assert "denied by Rego policy privileged" in lines(result), result.text

@@ -10,9 +10,11 @@ The pusher writes these files, so reading is bounded: at most `MAX_BYTES`, `MAX_
 once aliases are expanded ("billion laughs"), `MAX_DEPTH` levels (libyaml itself stops at 1000
 flow levels). PyYAML's C loader composes; the values are built here as JSON values, the way
 sigs.k8s.io/yaml hands manifests to Kubernetes: keys as strings, timestamps as the text written,
-`!!binary` as the string it decodes to, integers beyond 64 bits as floats. Duplicate keys,
-recursive aliases and unknown tags make a file `Unreadable`: kubectl refuses such a file too,
-and which of two values a reader keeps is not to be guessed.
+`!!binary` as the string it decodes to, integers beyond 64 bits as floats, a scalar under any
+other tag as its text and a mapping or sequence under any tag as one (Go's readers ignore tags
+they do not know: `kind: !x Secret` is a Secret to kubectl, kustomize and Flux). Duplicate keys
+and recursive aliases make a file `Unreadable`: kubectl refuses such a file too, and which of
+two values a reader keeps is not to be guessed.
 """
 
 from __future__ import annotations
@@ -44,8 +46,11 @@ YAML_SUFFIXES = (".yaml", ".yml", ".json")
 
 # The C loader composes ~10x faster than the pure-Python one; same results without libyaml.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 _BINARY = "tag:yaml.org,2002:binary"
+# The scalar tags Go's YAML readers resolve (resolve.go, `resolvableTag`); any other is text.
+_RESOLVED = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "bool", "int", "float", "null", "timestamp")
+)
 _SECRET_LINE = re.compile(
     rb"""^[ \t]*["']?kind["']?[ \t]*:[ \t]*["']?Secret["']?[ \t,]*(#.*)?$""", re.M
 )
@@ -132,17 +137,20 @@ class _Builder:
             raise _Refused(f"line {line}: a recursive alias")
         self.active.add(id(node))
         try:
-            if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+            # Whatever its tag (`!!set`, `!custom`): Go reads the collection as it is written.
+            if isinstance(node, yaml.SequenceNode):
                 return [self.value(item, depth + 1) for item in node.value]
-            if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+            if isinstance(node, yaml.MappingNode):
                 return self._mapping(node, depth)
-            raise _Refused(f"line {line}: unsupported tag {node.tag}")
+            raise _Refused(f"line {line}: a node of an unknown kind")  # PyYAML composes no other
         finally:
             self.active.discard(id(node))
 
     def _scalar(self, node: yaml.ScalarNode) -> object:
         if node.tag == _BINARY:
             return self._binary(node)
+        if node.tag not in _RESOLVED:
+            return str(node.value)
         try:
             value = self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError) as exc:  # e.g. the timestamp 2026-13-45
@@ -154,7 +162,7 @@ class _Builder:
             value = float(value) if abs(value) < 2**1023 else math.inf
         if isinstance(value, int | float) and math.isfinite(value):
             return value
-        return str(node.value)  # dates, !!binary, .inf: the text as written
+        return str(node.value)  # dates, .inf: the text as written
 
     @staticmethod
     def _binary(node: yaml.ScalarNode) -> str:
