@@ -440,3 +440,27 @@ def test_a_value_under_a_tag_go_does_not_know_is_judged_as_kubernetes_reads_it(
     result = push(client, server, {"clusters/app.yaml": tagged})
     assert not result.ok
     assert "denied by Rego policy privileged" in lines(result), result.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "prod"},'
+        ' "stringData": {"password": "hunter2-do-not-show"}}',
+        SECRET.replace("kind: Secret", 'kind: "Secr\\x65t"'),
+        SECRET.replace("kind: Secret", "kind:\n  Secret"),
+    ],
+    ids=["json", "escaped", "next-line"],
+)
+def test_a_secret_in_a_file_of_another_name_is_refused_however_its_kind_is_written(
+    client: Client, server: Path, text: str
+) -> None:
+    # `kubectl kustomize` builds each of these into a Secret, as it does the plain one.
+    files = {
+        "clusters/prod/db.txt": text,
+        "clusters/prod/kustomization.yaml": "resources: [db.txt]\n",
+    }
+    result = push(client, server, files)
+    assert not result.ok
+    assert "clusters/prod/db.txt, document 1: Secret prod/db carries clear text" in lines(result)
+    assert "hunter2" not in result.text

@@ -67,8 +67,19 @@ SECRET_TEXT = b"apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: 
 
 
 @pytest.mark.parametrize("path", ["db.txt", "clusters/db", "secret.yaml.bak"])
-def test_a_secret_in_a_file_of_another_name_is_read(path: str) -> None:
-    found = manifests.read(path, SECRET_TEXT)
+@pytest.mark.parametrize(
+    "text",
+    [
+        SECRET_TEXT,
+        b'{"apiVersion": "v1", "kind": "Secret", "stringData": {"password": "x"}}',
+        SECRET_TEXT.replace(b"kind: Secret", b'kind: "\\u0053ecret"'),
+        SECRET_TEXT.replace(b"kind: Secret", b"kind: !!binary U2VjcmV0"),
+        SECRET_TEXT.replace(b"kind: Secret", b"kind: &k Secret\nx: *k"),
+    ],
+    ids=["line", "json", "escaped", "binary", "anchored"],
+)
+def test_a_secret_in_a_file_of_another_name_is_read(path: str, text: bytes) -> None:
+    found = manifests.read(path, text)
     assert found is not None and not isinstance(found, Unreadable)
     assert found[0]["kind"] == "Secret"  # type: ignore[index]
 
@@ -78,7 +89,8 @@ def test_a_secret_in_a_file_of_another_name_is_read(path: str) -> None:
     [
         b"# Setup\n\n```yaml\n" + SECRET_TEXT + b"```\n",  # a README's example
         b"{{- if .Values.secret }}\n" + SECRET_TEXT + b"{{- end }}\n",  # a Helm template
-        b"kind: Secrets are\nnot: kept here\n",  # no `kind: Secret` line
+        b"kind: Secrets are\nnot: kept here\n",  # no Secret
+        b"apiVersion: v1\nkind: ConfigMap\ndata: {a: Secret!}\n",  # YAML, but no Secret
     ],
 )
 def test_other_files_mentioning_a_secret_are_left_alone(text: bytes) -> None:

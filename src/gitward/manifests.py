@@ -3,8 +3,8 @@
 A file is read by its name: `.yaml`, `.yml` and `.json` as YAML (JSON is YAML), every document
 of a multi-document file; other files are skipped (None), except when a `.sops.yaml` says they
 must be encrypted: then read as sops would write them (`.env` as dotenv, anything else but
-`.ini` as sops's JSON envelope for binary files), and when their text has a `kind: Secret`
-line: then read as YAML if they are YAML (`_named_otherwise`).
+`.ini` as sops's JSON envelope for binary files), and when they read as YAML declaring a
+Secret (`_named_otherwise`).
 
 The pusher writes these files, so reading is bounded: at most `MAX_BYTES`, `MAX_NODES` values
 once aliases are expanded ("billion laughs"), `MAX_DEPTH` levels (libyaml itself stops at 1000
@@ -34,6 +34,7 @@ from gitward.policy.content.k8s import (
     Documents,
     Unreadable,
     is_sops_config,
+    objects,
 )
 from gitward.policy.content.kustomize import is_kustomization_file
 
@@ -51,6 +52,9 @@ _BINARY = "tag:yaml.org,2002:binary"
 _RESOLVED = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "bool", "int", "float", "null", "timestamp")
 )
+# Bytes no YAML text can spell `Secret` without: the word itself, a double-quoted escape
+# (`"Secr\x65t"`, `"\u0053ecret"`, an escaped line break) or a tag (`!!binary U2VjcmV0`).
+_SPELLS_SECRET = (b"Secret", b"\\", b"!")
 _SECRET_LINE = re.compile(
     rb"""^[ \t]*["']?kind["']?[ \t]*:[ \t]*["']?Secret["']?[ \t,]*(#.*)?$""", re.M
 )
@@ -83,16 +87,22 @@ def read(path: str, data: bytes, *, sops_required: bool = False) -> Documents | 
 
 
 def _named_otherwise(data: bytes) -> Documents | None:
-    """A file whose name says it is no manifest, but whose text has a `kind: Secret` line:
+    """A file whose name says it is no manifest, but which reads as YAML declaring a Secret:
     kustomize's `resources` and `kubectl apply -f` take a manifest whatever its name, so a
-    Secret in `db.txt` reaches the cluster as surely as one in `db.yaml`. Read as YAML when it
-    is; a file that is not (a README showing an example) is left alone (None)."""
-    if b"Secret" not in data or len(data) > MAX_BYTES or not _SECRET_LINE.search(data):
-        return None  # `in` first: a memchr-fast scan, where the regex would cost every blob
+    Secret in `db.txt` reaches the cluster as surely as one in `db.yaml`. A file that is not
+    YAML, or declares no Secret (a README showing an example), is left alone (None).
+
+    Judged on the parsed documents, not on a `kind: Secret` line: JSON on one line, a flow
+    mapping, the kind on the next line or in an escape (`"Secr\\x65t"`) are Secrets to kustomize
+    too. Only a file with none of the bytes that can spell `Secret` is not parsed."""
+    if len(data) > MAX_BYTES or not any(spelling in data for spelling in _SPELLS_SECRET):
+        return None  # `in`: memchr-fast scans, where parsing would cost every blob
     try:
-        return _yaml(data)
+        documents = _yaml(data)
     except _Refused:
         return None
+    secret = any(obj["kind"] == "Secret" for doc in documents for obj in objects(doc))
+    return documents if secret else None
 
 
 def _unreadable(reason: str, data: bytes) -> Unreadable:
