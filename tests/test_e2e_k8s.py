@@ -464,3 +464,22 @@ def test_a_secret_in_a_file_of_another_name_is_refused_however_its_kind_is_writt
     assert not result.ok
     assert "clusters/prod/db.txt, document 1: Secret prod/db carries clear text" in lines(result)
     assert "hunter2" not in result.text
+
+
+@pytest.mark.parametrize("name", ["db.yaml", "db.txt"])
+def test_a_secret_written_in_utf16_is_refused(
+    client: Client, server: Path, tmp_path: Path, gnupghome: Path, name: str
+) -> None:
+    # git calls UTF-16 text binary (its NUL bytes); kustomize reads it by its byte-order mark.
+    only_secrets = POLICY.replace("      rego:\n        policies: {policies}\n", "").format()
+    config = write_config(tmp_path / "secrets-only", only_secrets, {"alice": Signer()})
+    server = bare_repo(tmp_path / "secrets-only.git", config)
+    path = client.path / "clusters" / "prod" / name
+    path.parent.mkdir(parents=True)
+    path.write_bytes(SECRET.encode("utf-16"))
+    client.git("add", f"clusters/prod/{name}")
+    commit(client, "db", {"clusters/prod/kustomization.yaml": f"resources: [{name}]\n"})
+    result = client.push(server, "HEAD:refs/heads/main")
+    assert not result.ok
+    where = f"clusters/prod/{name}, document 1: Secret prod/db carries clear text"
+    assert where in lines(result), result.text
