@@ -309,9 +309,9 @@ def test_an_empty_sops_yaml_or_one_without_creation_rules_designates_nothing() -
 
 
 def test_an_unreadable_file_is_refused_only_where_it_might_hide_a_secret() -> None:
-    bad_secret = "apiVersion: v1\nkind: Secret\nstringData:\n  a: 1\n  a: 2\n"
+    bad_secret = "apiVersion: v1\nkind: Secret\nstringData:\n  a: &a [*a]\n"
     assert judged(bad_secret) == [
-        "secret@None: declares a Secret but cannot be read (line 5: duplicate key 'a') to "
+        "secret@None: declares a Secret but cannot be read (line 4: a recursive alias) to "
         "tell it is encrypted"
     ]
     helm = "apiVersion: v1\nkind: Secret\ndata:\n  password: {{ .Values.password | b64enc }}\n"

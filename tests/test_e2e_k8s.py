@@ -483,3 +483,16 @@ def test_a_secret_written_in_utf16_is_refused(
     assert not result.ok
     where = f"clusters/prod/{name}, document 1: Secret prod/db carries clear text"
     assert where in lines(result), result.text
+
+
+def test_a_manifest_with_a_duplicate_key_is_judged_as_kubectl_reads_it(
+    client: Client, server: Path
+) -> None:
+    # kubectl's YAML reader keeps the last of two values under one key; with the file taken
+    # for unreadable, a `{{` anywhere made both checks skip it as a Helm template.
+    doubled = SECRET.replace("kind: Secret", "kind: ConfigMap\nkind: Secret")
+    result = push(
+        client, server, {"clusters/prod/db.yaml": "# {{ rendered by nobody }}\n" + doubled}
+    )
+    assert not result.ok
+    assert "clusters/prod/db.yaml, document 1: Secret prod/db carries clear text" in lines(result)

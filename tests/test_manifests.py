@@ -137,7 +137,6 @@ def test_dotenv_sops_metadata_is_unflattened() -> None:
     ("text", "reason"),
     [
         (b"a: [\n", "not valid YAML: line 2: "),
-        (b"a: 1\na: 2\n", "line 2: duplicate key 'a'"),
         (b"a: &x [*x]\n", "line 1: a recursive alias"),
         (b"? [a]\n: b\n", "line 1: a mapping key that is not a scalar"),
         (b"a: 2026-13-45\n", "line 1: unreadable value: "),
@@ -192,4 +191,11 @@ def test_a_tag_go_does_not_resolve_is_read_as_go_reads_it() -> None:
     text = b"kind: !x Secret\nn: !custom 1\ns: !!set {x}\nl: !list [1]\nm: !m {a: !!str 2}\n"
     assert manifests.read("a.yaml", text) == (
         {"kind": "Secret", "n": "1", "s": {"x": None}, "l": [1], "m": {"a": "2"}},
+    )
+
+
+def test_of_a_key_written_twice_the_last_value_counts_as_for_kubectl() -> None:
+    text = b"kind: ConfigMap\nkind: Secret\nbase: &b {a: 1, b: 2}\nm: {<<: *b, a: 3}\n"
+    assert manifests.read("a.yaml", text) == (
+        {"kind": "Secret", "base": {"a": 1, "b": 2}, "m": {"a": 3, "b": 2}},
     )

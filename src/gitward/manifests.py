@@ -12,9 +12,9 @@ flow levels). PyYAML's C loader composes; the values are built here as JSON valu
 sigs.k8s.io/yaml hands manifests to Kubernetes: keys as strings, timestamps as the text written,
 `!!binary` as the string it decodes to, integers beyond 64 bits as floats, a scalar under any
 other tag as its text and a mapping or sequence under any tag as one (Go's readers ignore tags
-they do not know: `kind: !x Secret` is a Secret to kubectl, kustomize and Flux). Duplicate keys
-and recursive aliases make a file `Unreadable`: kubectl refuses such a file too, and which of
-two values a reader keeps is not to be guessed.
+they do not know: `kind: !x Secret` is a Secret to kubectl, kustomize and Flux), of a key
+written twice the last value (kubectl keeps it; kustomize refuses the file). A recursive alias
+makes a file `Unreadable`: kubectl refuses it too.
 """
 
 from __future__ import annotations
@@ -188,7 +188,8 @@ class _Builder:
             raise _Refused(f"line {line}: a !!binary value that is not base64") from None
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> dict[str, object]:
-        self.loader.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
+        # Merge keys (`<<: *anchor`) come first, so that the mapping's own keys override them.
+        self.loader.flatten_mapping(node)
         out: dict[str, object] = {}
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
@@ -196,8 +197,8 @@ class _Builder:
                 raise _Refused(f"line {line}: a mapping key that is not a scalar")
             key = self._scalar(key_node)
             text = key if isinstance(key, str) else json.dumps(key)
-            if text in out:
-                raise _Refused(f"line {line}: duplicate key {text!r}")
+            # A key written twice: the last value, the one kubectl applies (kustomize refuses).
+            out.pop(text, None)
             out[text] = self.value(value_node, depth + 1)
         return out
 
