@@ -496,3 +496,16 @@ def test_a_manifest_with_a_duplicate_key_is_judged_as_kubectl_reads_it(
     )
     assert not result.ok
     assert "clusters/prod/db.yaml, document 1: Secret prod/db carries clear text" in lines(result)
+
+
+def test_a_manifest_past_the_reading_bounds_is_refused_even_with_template_braces(
+    client: Client, server: Path
+) -> None:
+    # 200,001 `args` (600 kB): a Pod kubectl applies. Past the reader's bounds it cannot be
+    # judged, and no Helm template grows that large: a `{{` must not pass it unjudged.
+    args = "[" + ", ".join(["a"] * 200_001) + "]"
+    big = pod(privileged=True).replace("      image:", f"      args: {args}\n      image:")
+    result = push(client, server, {"clusters/app.yaml": "# {{ rendered by nobody }}\n" + big})
+    assert not result.ok
+    text = lines(result)
+    assert "clusters/app.yaml cannot be read (more than 200000 values" in text, result.text

@@ -199,3 +199,15 @@ def test_of_a_key_written_twice_the_last_value_counts_as_for_kubectl() -> None:
     assert manifests.read("a.yaml", text) == (
         {"kind": "Secret", "base": {"a": 1, "b": 2}, "m": {"a": 3, "b": 2}},
     )
+
+
+def test_a_file_past_a_bound_is_no_template_and_may_declare_a_secret_however_spelled() -> None:
+    values = b"finalizers: [" + b", ".join([b"a"] * manifests.MAX_NODES) + b"]"
+    text = b'# {{ x }}\n{"apiVersion": "v1", "kind": "Secret", ' + values + b"}\n"
+    found = manifests.read("a.yaml", text)
+    assert found == Unreadable(
+        f"more than {manifests.MAX_NODES} values once aliases are expanded", True, False
+    )
+    assert manifests.read("b.yaml", text.replace(b"Secret", b"Config")) == found._replace(
+        declares_secret=False
+    )

@@ -64,6 +64,11 @@ class _Refused(Exception):
     """The file cannot be read as documents; `str(exc)` says why, for the pusher."""
 
 
+class _Bounded(_Refused):
+    """The file is past a reading bound: it may be anything, even with template braces (no Helm
+    template grows that large), so the checks refuse it rather than pass it unjudged."""
+
+
 def read(path: str, data: bytes, *, sops_required: bool = False) -> Documents | Unreadable | None:
     """The documents of the file at `path` (JSON values, None for an empty document), or
     `Unreadable`, or None for a file that is neither YAML/JSON nor required to be encrypted."""
@@ -78,12 +83,12 @@ def read(path: str, data: bytes, *, sops_required: bool = False) -> Documents | 
         return Unreadable("gitward does not read sops INI files")
     else:
         reader = _yaml  # sops writes any other file as a JSON envelope: {"data": ..., "sops": ...}
-    if len(data) > MAX_BYTES:
-        return _unreadable(f"larger than {MAX_BYTES >> 20} MiB", data)
     try:
+        if len(data) > MAX_BYTES:
+            raise _Bounded(f"larger than {MAX_BYTES >> 20} MiB")
         return reader(data)
     except _Refused as exc:
-        return _unreadable(str(exc), data)
+        return _unreadable(str(exc), data, bounded=isinstance(exc, _Bounded))
 
 
 def _named_otherwise(data: bytes) -> Documents | None:
@@ -105,7 +110,9 @@ def _named_otherwise(data: bytes) -> Documents | None:
     return documents if secret else None
 
 
-def _unreadable(reason: str, data: bytes) -> Unreadable:
+def _unreadable(reason: str, data: bytes, *, bounded: bool = False) -> Unreadable:
+    if bounded:  # unparsed: any spelling of a Secret may be in it
+        return Unreadable(reason, any(spelling in data for spelling in _SPELLS_SECRET))
     return Unreadable(reason, _SECRET_LINE.search(data) is not None, b"{{" in data)
 
 
@@ -138,9 +145,9 @@ class _Builder:
         self.count += 1
         line = node.start_mark.line + 1
         if self.count > MAX_NODES:
-            raise _Refused(f"more than {MAX_NODES} values once aliases are expanded")
+            raise _Bounded(f"more than {MAX_NODES} values once aliases are expanded")
         if depth > MAX_DEPTH:
-            raise _Refused(f"line {line}: nested more than {MAX_DEPTH} levels deep")
+            raise _Bounded(f"line {line}: nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
         if id(node) in self.active:
