@@ -130,6 +130,28 @@ def test_a_sealed_secret_and_non_kubernetes_yaml_pass() -> None:
     assert judged("- a\n- b\n") == []
 
 
+@pytest.mark.parametrize(
+    ("data", "found"),
+    [
+        ('{url: "u:{{ index . \\"password\\" }}@db", empty: ""}', []),
+        ("{token: t0k3n, url: '{{ .password }}'}", ["spec.template.data.token"]),
+        ("[not, a, mapping]", ["spec.template.data"]),
+    ],
+)
+def test_a_sealed_secret_template_with_clear_data_is_refused(data: str, found: list[str]) -> None:
+    sealed = f"""\
+        apiVersion: bitnami.com/v1alpha1
+        kind: SealedSecret
+        metadata: {{name: db}}
+        spec:
+          encryptedData: {{password: AgBy3i4OJSWK+PiTySYZZA==}}
+          template: {{data: {data}}}
+        """
+    assert judged(sealed) == [
+        f"secret@0: SealedSecret db carries clear text in {path}" for path in found
+    ]
+
+
 def test_a_sops_encrypted_secret_passes() -> None:
     assert judged(sops_secret(username="admin", password="hunter2")) == []
 

@@ -509,3 +509,26 @@ def test_a_manifest_past_the_reading_bounds_is_refused_even_with_template_braces
     assert not result.ok
     text = lines(result)
     assert "clusters/app.yaml cannot be read (more than 200000 values" in text, result.text
+
+
+def test_a_sealed_secret_carrying_clear_template_data_is_refused(
+    client: Client, server: Path
+) -> None:
+    # The controller copies `spec.template.data` into the Secret it makes, unencrypted; a
+    # template value that only composes the sealed ones holds no secret.
+    sealed = (
+        "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\n"
+        "metadata: {name: db, namespace: prod}\n"
+        "spec:\n  encryptedData: {password: AgBy3i4OJSWK+PiTySYZZA==}\n"
+        "  template:\n    data:\n"
+        '      url: "postgres://app:{{ index . \\"password\\" }}@db"\n'
+        "      token: hunter2-do-not-show\n"
+    )
+    result = push(client, server, {"clusters/prod/db.yaml": sealed})
+    assert not result.ok
+    text = lines(result)
+    assert (
+        "clusters/prod/db.yaml, document 1: SealedSecret prod/db carries clear text in "
+        "spec.template.data.token"
+    ) in text, result.text
+    assert "spec.template.data.url" not in text and "hunter2" not in result.text
