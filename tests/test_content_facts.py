@@ -273,3 +273,18 @@ def test_the_old_tree_is_read_only_for_a_rule_that_judges_a_file(
     push = push_of(work, policy, clusters, tips={"refs/heads/main": deploy}, old=deploy)
     assert push.refs[0].before_files is not None
     assert sorted(push.refs[0].before_files) == ["clusters/app.yaml", "deploy/app.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        ("kind: Secret\n".encode("utf-16-le"), None),  # no mark: nothing says how to read it
+        ("kind: Secret\n".encode("utf-16"), b"kind: Secret\n"),
+        (b"\xfe\xff" + "kind: Secret\n".encode("utf-16-be"), b"kind: Secret\n"),
+        (b"\xff\xfe\x00\xd8", None),  # a lone surrogate: not UTF-16
+        (b"\xff\xfeA\x00\x00\x00", None),  # a NUL character: binary after all
+        (b"\x00\x01binary", None),
+    ],
+)
+def test_utf16_text_with_its_mark_is_read_as_utf8(data: bytes, text: bytes | None) -> None:
+    assert facts_content._utf16(data) == text

@@ -130,6 +130,28 @@ def test_a_sealed_secret_and_non_kubernetes_yaml_pass() -> None:
     assert judged("- a\n- b\n") == []
 
 
+@pytest.mark.parametrize(
+    ("data", "found"),
+    [
+        ('{url: "u:{{ index . \\"password\\" }}@db", empty: ""}', []),
+        ("{token: t0k3n, url: '{{ .password }}'}", ["spec.template.data.token"]),
+        ("[not, a, mapping]", ["spec.template.data"]),
+    ],
+)
+def test_a_sealed_secret_template_with_clear_data_is_refused(data: str, found: list[str]) -> None:
+    sealed = f"""\
+        apiVersion: bitnami.com/v1alpha1
+        kind: SealedSecret
+        metadata: {{name: db}}
+        spec:
+          encryptedData: {{password: AgBy3i4OJSWK+PiTySYZZA==}}
+          template: {{data: {data}}}
+        """
+    assert judged(sealed) == [
+        f"secret@0: SealedSecret db carries clear text in {path}" for path in found
+    ]
+
+
 def test_a_sops_encrypted_secret_passes() -> None:
     assert judged(sops_secret(username="admin", password="hunter2")) == []
 
@@ -309,9 +331,9 @@ def test_an_empty_sops_yaml_or_one_without_creation_rules_designates_nothing() -
 
 
 def test_an_unreadable_file_is_refused_only_where_it_might_hide_a_secret() -> None:
-    bad_secret = "apiVersion: v1\nkind: Secret\nstringData:\n  a: 1\n  a: 2\n"
+    bad_secret = "apiVersion: v1\nkind: Secret\nstringData:\n  a: &a [*a]\n"
     assert judged(bad_secret) == [
-        "secret@None: declares a Secret but cannot be read (line 5: duplicate key 'a') to "
+        "secret@None: declares a Secret but cannot be read (line 4: a recursive alias) to "
         "tell it is encrypted"
     ]
     helm = "apiVersion: v1\nkind: Secret\ndata:\n  password: {{ .Values.password | b64enc }}\n"

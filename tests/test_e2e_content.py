@@ -170,6 +170,16 @@ def test_a_binary_blob_is_accepted_and_said_unscanned(client: Client, server: Pa
     assert "2 file(s) not scanned for secrets: assets/data.dat (binary), big.txt" in text
 
 
+def test_a_key_in_utf16_text_is_refused(client: Client, server: Path) -> None:
+    # git calls it binary (NUL bytes), yet it is text to any tool that honours the mark.
+    key = gwsecrets.aws_key_id(gwsecrets.rng(8))
+    commit(client, "settings", {"app/settings.ini": f"[aws]\nkey_id = {key}\n".encode("utf-16")})
+    result = client.push(server, "HEAD:refs/heads/main")
+    assert not result.ok
+    assert "secret (aws-access-token) in app/settings.ini line 2" in lines(result), result.text
+    assert key not in result.text
+
+
 def test_a_large_file_a_symlink_out_and_a_case_collision_are_refused(
     client: Client, server: Path
 ) -> None:

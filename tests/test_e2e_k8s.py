@@ -3,6 +3,7 @@ bare repository with the hook installed, and `gitward check` on the same commits
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -399,3 +400,135 @@ def test_gitward_check_gives_the_hooks_verdict(
     for _, message in found:
         assert message in lines(hook)
     assert "hunter2" not in json.dumps(out)
+
+
+def test_a_binary_tagged_value_is_judged_as_kubernetes_reads_it(
+    client: Client, server: Path
+) -> None:
+    # Go's YAML readers (and so kubectl and kustomize) decode `!!binary` into the string it
+    # spells: `kind: !!binary U2VjcmV0` is a Secret, `cidr: !!binary MC4wLjAuMC8w` 0.0.0.0/0.
+    base = commit(client, "base", {"apps/README.md": "hello\n"})
+    assert client.push(server, "HEAD:refs/heads/main").ok
+    spelled = base64.b64encode(b"Secret").decode()
+    hidden = SECRET.replace("kind: Secret", f"kind: !!binary {spelled}")
+    result = push(client, server, {"clusters/prod/db.yaml": hidden})
+    assert not result.ok
+    assert "clusters/prod/db.yaml, document 1: Secret prod/db carries clear text" in lines(result)
+    client.git("reset", "-q", "--hard", base)
+    cidr = base64.b64encode(b"0.0.0.0/0").decode()
+    result = push(client, server, {"clusters/np.yaml": network_policy(f"!!binary {cidr}")})
+    assert not result.ok
+    assert "denied by Rego policy networkpolicy-ingress" in lines(result), result.text
+
+
+def test_a_value_under_a_tag_go_does_not_know_is_judged_as_kubernetes_reads_it(
+    client: Client, server: Path
+) -> None:
+    # Go's YAML readers take a scalar under an unknown tag as its text and a mapping as a
+    # mapping: `kind: !x Secret` is a Secret to kubectl, kustomize and Flux alike.
+    base = commit(client, "base", {"apps/README.md": "hello\n"})
+    assert client.push(server, "HEAD:refs/heads/main").ok
+    hidden = "# {{ rendered by nobody }}\n" + SECRET.replace("kind: Secret", "kind: !x Secret")
+    result = push(client, server, {"clusters/prod/db.yaml": hidden})
+    assert not result.ok
+    assert "clusters/prod/db.yaml, document 1: Secret prod/db carries clear text" in lines(result)
+    client.git("reset", "-q", "--hard", base)
+    # The `{{` made both files look like Helm templates the reader could not read, and skipped.
+    tagged = "# {{ rendered by nobody }}\n" + pod(privileged=True).replace(
+        "metadata: {", "metadata: !meta {"
+    )
+    result = push(client, server, {"clusters/app.yaml": tagged})
+    assert not result.ok
+    assert "denied by Rego policy privileged" in lines(result), result.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "prod"},'
+        ' "stringData": {"password": "hunter2-do-not-show"}}',
+        SECRET.replace("kind: Secret", 'kind: "Secr\\x65t"'),
+        SECRET.replace("kind: Secret", "kind:\n  Secret"),
+    ],
+    ids=["json", "escaped", "next-line"],
+)
+def test_a_secret_in_a_file_of_another_name_is_refused_however_its_kind_is_written(
+    client: Client, server: Path, text: str
+) -> None:
+    # `kubectl kustomize` builds each of these into a Secret, as it does the plain one.
+    files = {
+        "clusters/prod/db.txt": text,
+        "clusters/prod/kustomization.yaml": "resources: [db.txt]\n",
+    }
+    result = push(client, server, files)
+    assert not result.ok
+    assert "clusters/prod/db.txt, document 1: Secret prod/db carries clear text" in lines(result)
+    assert "hunter2" not in result.text
+
+
+@pytest.mark.parametrize("name", ["db.yaml", "db.txt"])
+def test_a_secret_written_in_utf16_is_refused(
+    client: Client, server: Path, tmp_path: Path, gnupghome: Path, name: str
+) -> None:
+    # git calls UTF-16 text binary (its NUL bytes); kustomize reads it by its byte-order mark.
+    only_secrets = POLICY.replace("      rego:\n        policies: {policies}\n", "").format()
+    config = write_config(tmp_path / "secrets-only", only_secrets, {"alice": Signer()})
+    server = bare_repo(tmp_path / "secrets-only.git", config)
+    path = client.path / "clusters" / "prod" / name
+    path.parent.mkdir(parents=True)
+    path.write_bytes(SECRET.encode("utf-16"))
+    client.git("add", f"clusters/prod/{name}")
+    commit(client, "db", {"clusters/prod/kustomization.yaml": f"resources: [{name}]\n"})
+    result = client.push(server, "HEAD:refs/heads/main")
+    assert not result.ok
+    where = f"clusters/prod/{name}, document 1: Secret prod/db carries clear text"
+    assert where in lines(result), result.text
+
+
+def test_a_manifest_with_a_duplicate_key_is_judged_as_kubectl_reads_it(
+    client: Client, server: Path
+) -> None:
+    # kubectl's YAML reader keeps the last of two values under one key; with the file taken
+    # for unreadable, a `{{` anywhere made both checks skip it as a Helm template.
+    doubled = SECRET.replace("kind: Secret", "kind: ConfigMap\nkind: Secret")
+    result = push(
+        client, server, {"clusters/prod/db.yaml": "# {{ rendered by nobody }}\n" + doubled}
+    )
+    assert not result.ok
+    assert "clusters/prod/db.yaml, document 1: Secret prod/db carries clear text" in lines(result)
+
+
+def test_a_manifest_past_the_reading_bounds_is_refused_even_with_template_braces(
+    client: Client, server: Path
+) -> None:
+    # 200,001 `args` (600 kB): a Pod kubectl applies. Past the reader's bounds it cannot be
+    # judged, and no Helm template grows that large: a `{{` must not pass it unjudged.
+    args = "[" + ", ".join(["a"] * 200_001) + "]"
+    big = pod(privileged=True).replace("      image:", f"      args: {args}\n      image:")
+    result = push(client, server, {"clusters/app.yaml": "# {{ rendered by nobody }}\n" + big})
+    assert not result.ok
+    text = lines(result)
+    assert "clusters/app.yaml cannot be read (more than 200000 values" in text, result.text
+
+
+def test_a_sealed_secret_carrying_clear_template_data_is_refused(
+    client: Client, server: Path
+) -> None:
+    # The controller copies `spec.template.data` into the Secret it makes, unencrypted; a
+    # template value that only composes the sealed ones holds no secret.
+    sealed = (
+        "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\n"
+        "metadata: {name: db, namespace: prod}\n"
+        "spec:\n  encryptedData: {password: AgBy3i4OJSWK+PiTySYZZA==}\n"
+        "  template:\n    data:\n"
+        '      url: "postgres://app:{{ index . \\"password\\" }}@db"\n'
+        "      token: hunter2-do-not-show\n"
+    )
+    result = push(client, server, {"clusters/prod/db.yaml": sealed})
+    assert not result.ok
+    text = lines(result)
+    assert (
+        "clusters/prod/db.yaml, document 1: SealedSecret prod/db carries clear text in "
+        "spec.template.data.token"
+    ) in text, result.text
+    assert "spec.template.data.url" not in text and "hunter2" not in result.text

@@ -3,20 +3,24 @@
 A file is read by its name: `.yaml`, `.yml` and `.json` as YAML (JSON is YAML), every document
 of a multi-document file; other files are skipped (None), except when a `.sops.yaml` says they
 must be encrypted: then read as sops would write them (`.env` as dotenv, anything else but
-`.ini` as sops's JSON envelope for binary files), and when their text has a `kind: Secret`
-line: then read as YAML if they are YAML (`_named_otherwise`).
+`.ini` as sops's JSON envelope for binary files), and when they read as YAML declaring a
+Secret (`_named_otherwise`).
 
 The pusher writes these files, so reading is bounded: at most `MAX_BYTES`, `MAX_NODES` values
 once aliases are expanded ("billion laughs"), `MAX_DEPTH` levels (libyaml itself stops at 1000
 flow levels). PyYAML's C loader composes; the values are built here as JSON values, the way
-sigs.k8s.io/yaml hands manifests to Kubernetes: keys as strings, timestamps and `!!binary` as
-the text written, integers beyond 64 bits as floats. Duplicate keys, recursive aliases and
-unknown tags make a file `Unreadable`: kubectl refuses such a file too, and which of two values
-a reader keeps is not to be guessed.
+sigs.k8s.io/yaml hands manifests to Kubernetes: keys as strings, timestamps as the text written,
+`!!binary` as the string it decodes to, integers beyond 64 bits as floats, a scalar under any
+other tag as its text and a mapping or sequence under any tag as one (Go's readers ignore tags
+they do not know: `kind: !x Secret` is a Secret to kubectl, kustomize and Flux), of a key
+written twice the last value (kubectl keeps it; kustomize refuses the file). A recursive alias
+makes a file `Unreadable`: kubectl refuses it too.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 import re
@@ -30,6 +34,7 @@ from gitward.policy.content.k8s import (
     Documents,
     Unreadable,
     is_sops_config,
+    objects,
 )
 from gitward.policy.content.kustomize import is_kustomization_file
 
@@ -42,7 +47,14 @@ YAML_SUFFIXES = (".yaml", ".yml", ".json")
 
 # The C loader composes ~10x faster than the pure-Python one; same results without libyaml.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_BINARY = "tag:yaml.org,2002:binary"
+# The scalar tags Go's YAML readers resolve (resolve.go, `resolvableTag`); any other is text.
+_RESOLVED = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "bool", "int", "float", "null", "timestamp")
+)
+# Bytes no YAML text can spell `Secret` without: the word itself, a double-quoted escape
+# (`"Secr\x65t"`, `"\u0053ecret"`, an escaped line break) or a tag (`!!binary U2VjcmV0`).
+_SPELLS_SECRET = (b"Secret", b"\\", b"!")
 _SECRET_LINE = re.compile(
     rb"""^[ \t]*["']?kind["']?[ \t]*:[ \t]*["']?Secret["']?[ \t,]*(#.*)?$""", re.M
 )
@@ -50,6 +62,11 @@ _SECRET_LINE = re.compile(
 
 class _Refused(Exception):
     """The file cannot be read as documents; `str(exc)` says why, for the pusher."""
+
+
+class _Bounded(_Refused):
+    """The file is past a reading bound: it may be anything, even with template braces (no Helm
+    template grows that large), so the checks refuse it rather than pass it unjudged."""
 
 
 def read(path: str, data: bytes, *, sops_required: bool = False) -> Documents | Unreadable | None:
@@ -66,28 +83,36 @@ def read(path: str, data: bytes, *, sops_required: bool = False) -> Documents | 
         return Unreadable("gitward does not read sops INI files")
     else:
         reader = _yaml  # sops writes any other file as a JSON envelope: {"data": ..., "sops": ...}
-    if len(data) > MAX_BYTES:
-        return _unreadable(f"larger than {MAX_BYTES >> 20} MiB", data)
     try:
+        if len(data) > MAX_BYTES:
+            raise _Bounded(f"larger than {MAX_BYTES >> 20} MiB")
         return reader(data)
     except _Refused as exc:
-        return _unreadable(str(exc), data)
+        return _unreadable(str(exc), data, bounded=isinstance(exc, _Bounded))
 
 
 def _named_otherwise(data: bytes) -> Documents | None:
-    """A file whose name says it is no manifest, but whose text has a `kind: Secret` line:
+    """A file whose name says it is no manifest, but which reads as YAML declaring a Secret:
     kustomize's `resources` and `kubectl apply -f` take a manifest whatever its name, so a
-    Secret in `db.txt` reaches the cluster as surely as one in `db.yaml`. Read as YAML when it
-    is; a file that is not (a README showing an example) is left alone (None)."""
-    if b"Secret" not in data or len(data) > MAX_BYTES or not _SECRET_LINE.search(data):
-        return None  # `in` first: a memchr-fast scan, where the regex would cost every blob
+    Secret in `db.txt` reaches the cluster as surely as one in `db.yaml`. A file that is not
+    YAML, or declares no Secret (a README showing an example), is left alone (None).
+
+    Judged on the parsed documents, not on a `kind: Secret` line: JSON on one line, a flow
+    mapping, the kind on the next line or in an escape (`"Secr\\x65t"`) are Secrets to kustomize
+    too. Only a file with none of the bytes that can spell `Secret` is not parsed."""
+    if len(data) > MAX_BYTES or not any(spelling in data for spelling in _SPELLS_SECRET):
+        return None  # `in`: memchr-fast scans, where parsing would cost every blob
     try:
-        return _yaml(data)
+        documents = _yaml(data)
     except _Refused:
         return None
+    secret = any(obj["kind"] == "Secret" for doc in documents for obj in objects(doc))
+    return documents if secret else None
 
 
-def _unreadable(reason: str, data: bytes) -> Unreadable:
+def _unreadable(reason: str, data: bytes, *, bounded: bool = False) -> Unreadable:
+    if bounded:  # unparsed: any spelling of a Secret may be in it
+        return Unreadable(reason, any(spelling in data for spelling in _SPELLS_SECRET))
     return Unreadable(reason, _SECRET_LINE.search(data) is not None, b"{{" in data)
 
 
@@ -120,24 +145,29 @@ class _Builder:
         self.count += 1
         line = node.start_mark.line + 1
         if self.count > MAX_NODES:
-            raise _Refused(f"more than {MAX_NODES} values once aliases are expanded")
+            raise _Bounded(f"more than {MAX_NODES} values once aliases are expanded")
         if depth > MAX_DEPTH:
-            raise _Refused(f"line {line}: nested more than {MAX_DEPTH} levels deep")
+            raise _Bounded(f"line {line}: nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
         if id(node) in self.active:
             raise _Refused(f"line {line}: a recursive alias")
         self.active.add(id(node))
         try:
-            if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+            # Whatever its tag (`!!set`, `!custom`): Go reads the collection as it is written.
+            if isinstance(node, yaml.SequenceNode):
                 return [self.value(item, depth + 1) for item in node.value]
-            if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+            if isinstance(node, yaml.MappingNode):
                 return self._mapping(node, depth)
-            raise _Refused(f"line {line}: unsupported tag {node.tag}")
+            raise _Refused(f"line {line}: a node of an unknown kind")  # PyYAML composes no other
         finally:
             self.active.discard(id(node))
 
     def _scalar(self, node: yaml.ScalarNode) -> object:
+        if node.tag == _BINARY:
+            return self._binary(node)
+        if node.tag not in _RESOLVED:
+            return str(node.value)
         try:
             value = self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError) as exc:  # e.g. the timestamp 2026-13-45
@@ -149,10 +179,24 @@ class _Builder:
             value = float(value) if abs(value) < 2**1023 else math.inf
         if isinstance(value, int | float) and math.isfinite(value):
             return value
-        return str(node.value)  # dates, !!binary, .inf: the text as written
+        return str(node.value)  # dates, .inf: the text as written
+
+    @staticmethod
+    def _binary(node: yaml.ScalarNode) -> str:
+        """What Go's YAML readers make of `!!binary`: the decoded bytes as a string (JSON then
+        carries invalid UTF-8 as U+FFFD). Kept as written, `kind: !!binary U2VjcmV0` would be
+        no Secret here and a Secret in the cluster; an image so spelled, no image a policy
+        could judge. Strict base64 but line breaks, as Go's decoder: kubectl refuses the rest."""
+        text = node.value.replace("\n", "").replace("\r", "")
+        try:
+            return base64.b64decode(text, validate=True).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            line = node.start_mark.line + 1
+            raise _Refused(f"line {line}: a !!binary value that is not base64") from None
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> dict[str, object]:
-        self.loader.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
+        # Merge keys (`<<: *anchor`) come first, so that the mapping's own keys override them.
+        self.loader.flatten_mapping(node)
         out: dict[str, object] = {}
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
@@ -160,8 +204,8 @@ class _Builder:
                 raise _Refused(f"line {line}: a mapping key that is not a scalar")
             key = self._scalar(key_node)
             text = key if isinstance(key, str) else json.dumps(key)
-            if text in out:
-                raise _Refused(f"line {line}: duplicate key {text!r}")
+            # A key written twice: the last value, the one kubectl applies (kustomize refuses).
+            out.pop(text, None)
             out[text] = self.value(value_node, depth + 1)
         return out
 

@@ -6,12 +6,14 @@ Which commits: those `commits_by_rule` lists for the rule, so content follows th
 semantics of every other family. Their changes come from one `git diff-tree --stdin`; the
 blobs' sizes and bytes from the repository's one `git cat-file --batch` (text blobs up to the
 largest size a check asks for; larger ones are read through and dropped, binary ones dropped
-with the reason); a tip's tree from `git ls-tree -r`; manifests through `gitward.manifests`.
+with the reason, UTF-16 ones with a byte-order mark kept as UTF-8); a tip's tree from
+`git ls-tree -r`; manifests through `gitward.manifests`.
 All bytes kept together are bounded by
 `MAX_CONTENT` (`BudgetExceeded` beyond: a push that brings more new text than that is refused,
 never judged in part).
 """
 
+import codecs
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import NamedTuple
@@ -196,6 +198,19 @@ def _selected(w: Wanted, changes: Mapping[str, tuple[FileChange, ...]]) -> Itera
                 yield change
 
 
+def _utf16(data: bytes) -> bytes | None:
+    """UTF-16 text with its byte-order mark, as UTF-8; None for anything else. git calls it
+    binary (its NUL bytes), but Go's YAML readers (kustomize, kubectl) read it by the mark:
+    skipped, a Secret or a key written so would pass every check."""
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        text = data.decode("utf-16")  # the mark says which byte order, and is dropped
+    except UnicodeDecodeError:
+        return None
+    return None if "\0" in text else text.encode("utf-8")
+
+
 def _read(repo: Repo, limits: Mapping[str, int], deadline: Deadline) -> dict[str, Blob]:
     blobs: dict[str, Blob] = {}
     sized = [oid for oid, limit in limits.items() if not limit]
@@ -203,20 +218,23 @@ def _read(repo: Repo, limits: Mapping[str, int], deadline: Deadline) -> dict[str
         blobs[oid] = Blob(oid, size)
     read = [oid for oid, limit in limits.items() if limit]
     kept = 0
-    for oid, size, data in repo.read_blobs(read, max(limits.values(), default=0), deadline):
+    for oid, size, raw in repo.read_blobs(read, max(limits.values(), default=0), deadline):
         limit = limits[oid]
-        if data is None or size > limit:
+        if raw is None or size > limit:
             blobs[oid] = Blob(oid, size, None, f"larger than {limit} bytes")
-        elif b"\0" in data[:BINARY_PROBE]:
+            continue
+        # Checks read UTF-8: the Secret and key patterns are written in it.
+        data = raw if b"\0" not in raw[:BINARY_PROBE] else _utf16(raw)
+        if data is None:
             blobs[oid] = Blob(oid, size, None, "binary")
-        else:
-            kept += size
-            if kept > MAX_CONTENT:
-                raise BudgetExceeded(
-                    f"the push brings more than {MAX_CONTENT // 2**20} MiB of new text to "
-                    "check; push it in parts"
-                )
-            blobs[oid] = Blob(oid, size, data)
+            continue
+        kept += len(data)
+        if kept > MAX_CONTENT:
+            raise BudgetExceeded(
+                f"the push brings more than {MAX_CONTENT // 2**20} MiB of new text to "
+                "check; push it in parts"
+            )
+        blobs[oid] = Blob(oid, size, data)
     return blobs
 
 

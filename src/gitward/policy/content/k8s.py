@@ -24,7 +24,10 @@ Not judged: the MAC (it needs the data key) and whether the named keys can decry
 regexes (`encrypted_comment_regex`, `unencrypted_comment_regex`) act on YAML comments the
 parsed documents do not keep: with one set, only the Secret rule above is checked.
 
-A `SealedSecret` (Bitnami's controller decrypts it in the cluster) is accepted as it is.
+A `SealedSecret` (Bitnami's controller decrypts it in the cluster) is accepted, but for the
+values of its `spec.template.data`: the controller copies them into the Secret unencrypted. A
+value there with a template expression (`{{ index . "password" }}`) composes the sealed ones and
+passes; a value without one is clear text in git.
 """
 
 import re
@@ -224,18 +227,23 @@ def _label(doc: object) -> str:
 
 
 def _secrets(path: str, index: int, doc: object) -> Iterator[Finding]:
-    """Clear-text values in the Secrets of a document without a sops section."""
+    """Clear-text values in the Secrets (and SealedSecrets' templates) of a document without a
+    sops section."""
     for obj in objects(doc):
-        if obj.get("kind") != "Secret":
+        if obj.get("kind") == "Secret":
+            clear = [
+                shown
+                for shown, value in _secret_values(obj)
+                if not (isinstance(value, str) and PLACEHOLDER.fullmatch(value))
+            ]
+        elif obj.get("kind") == "SealedSecret":
+            clear = list(_sealed_template_values(obj))
+        else:
             continue
-        clear = [
-            shown
-            for shown, value in _secret_values(obj)
-            if not (isinstance(value, str) and PLACEHOLDER.fullmatch(value))
-        ]
         if clear:
             what = f"{describe(obj)} carries clear text in {_some(clear)}"
-            yield Finding("secret", index, what, _secret_hint(path))
+            sealed = obj.get("kind") == "SealedSecret"
+            yield Finding("secret", index, what, _sealed_hint() if sealed else _secret_hint(path))
 
 
 def _secret_values(obj: Mapping[str, object]) -> Iterator[tuple[str, object]]:
@@ -248,6 +256,19 @@ def _secret_values(obj: Mapping[str, object]) -> Iterator[tuple[str, object]]:
                     yield f"{field}.{key}", value
         elif block not in ("", None, [], {}):
             yield field, block  # not a mapping: kubectl refuses it, its text is still there
+
+
+def _sealed_template_values(obj: Mapping[str, object]) -> Iterator[str]:
+    """The paths of the clear values a SealedSecret's template copies into its Secret."""
+    spec = obj.get("spec")
+    template = spec.get("template") if isinstance(spec, dict) else None
+    data = template.get("data") if isinstance(template, dict) else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if value not in ("", None) and not (isinstance(value, str) and "{{" in value):
+                yield f"spec.template.data.{key}"
+    elif data not in ("", None, [], {}):
+        yield "spec.template.data"
 
 
 def _sops_file(path: str, index: int, doc: Mapping[str, object]) -> Iterator[Finding]:
@@ -376,4 +397,11 @@ def _secret_hint(path: str) -> str:
         f"encrypt it with {_encrypt_command(path)} (keys from your .sops.yaml) or seal it with "
         "kubeseal, and amend the commit that added it: the clear text must not stay in the "
         "history you push"
+    )
+
+
+def _sealed_hint() -> str:
+    return (
+        "seal those values into spec.encryptedData (`kubeseal --merge-into`), and amend the "
+        "commit that added them: the clear text must not stay in the history you push"
     )
