@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gwfixtures
 import gwkeys
@@ -15,6 +16,10 @@ import pytest
 
 from gitward.config import published
 from gitward.signing.openpgp import Keyring
+
+if TYPE_CHECKING:
+    import gwkeyforge as kf
+    from pytest_httpserver import HTTPServer
 
 CACHE = pytest.StashKey[str]()
 
@@ -65,3 +70,21 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real redis-server for this test session (skips with the reason when not installed)."""
     with gwredis.redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[tuple[HTTPServer, HTTPServer, HTTPServer]]:
+    """A GitHub double, a Gitea double and a web server (Gitea's keyring export), for the
+    signer import, sync and admin import tests (`gwsite.Site.make`)."""
+    import gwforge  # here: most test modules never start a forge double
+
+    with gwforge.serve() as github, gwforge.serve() as gitea, gwforge.serve() as web:
+        yield github, gitea, web
+
+
+@pytest.fixture(scope="module")
+def keys() -> kf.KeySet:
+    """The forge doubles' key shapes (`gwkeyforge`): RSA, Ed25519, subkeys, expired, revoked."""
+    import gwkeyforge  # see `servers`
+
+    return gwkeyforge.keyset()

@@ -13,7 +13,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import gwadmin
-import gwforge
 import gwkeyforge as kf
 import pytest
 from flask.testing import FlaskClient
@@ -30,17 +29,6 @@ ENV = {
     "GW_ADMIN_SESSION": gwadmin.SESSION_SECRET,
     "GW_ADMIN_OAUTH": "oauth-secret",
 }
-
-
-@pytest.fixture(scope="module")
-def servers() -> Iterator[tuple[HTTPServer, HTTPServer, HTTPServer]]:
-    with gwforge.serve() as github, gwforge.serve() as gitea, gwforge.serve() as web:
-        yield github, gitea, web
-
-
-@pytest.fixture(scope="module")
-def keys() -> kf.KeySet:
-    return kf.keyset()
 
 
 @pytest.fixture

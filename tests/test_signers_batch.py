@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import gwforge
 import gwgpg
 import gwkeyforge as kf
 import pytest
@@ -26,17 +25,6 @@ from gitward.signers.candidates import Candidate, Sorted
 from gitward.signers.state import Origin, State
 
 TOKEN = "gw-test-token-b47c"  # a throwaway value for tests only
-
-
-@pytest.fixture(scope="module")
-def servers() -> Iterator[tuple[HTTPServer, HTTPServer, HTTPServer]]:
-    with gwforge.serve() as github, gwforge.serve() as gitea, gwforge.serve() as web:
-        yield github, gitea, web
-
-
-@pytest.fixture(scope="module")
-def keys() -> kf.KeySet:
-    return kf.keyset()
 
 
 @pytest.fixture

@@ -20,11 +20,6 @@ from gitward.signers.candidates import UNUSABLE, UNVERIFIED, WITHDRAWN, Candidat
 NOW = datetime.now(UTC)
 
 
-@pytest.fixture(scope="module")
-def keys() -> kf.KeySet:
-    return kf.keyset()
-
-
 def github_key(
     key: kf.Key,
     armored: str | None,

@@ -9,7 +9,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import gwforge
 import gwkeyforge as kf
 import gwkeys
 import pytest
@@ -20,12 +19,6 @@ from pytest_httpserver import HTTPServer
 from gitward import config
 
 TOKEN = "gw-test-token-91ac"  # a throwaway value for tests only
-
-
-@pytest.fixture(scope="module")
-def servers() -> Iterator[tuple[HTTPServer, HTTPServer, HTTPServer]]:
-    with gwforge.serve() as github, gwforge.serve() as gitea, gwforge.serve() as web:
-        yield github, gitea, web
 
 
 @pytest.fixture
@@ -39,11 +32,6 @@ def site(
     made = Site.make(tmp_path, *servers)
     yield made
     assert made.problems() == []
-
-
-@pytest.fixture(scope="module")
-def keys() -> kf.KeySet:
-    return kf.keyset()
 
 
 def answer(monkeypatch: pytest.MonkeyPatch, text: str) -> None:

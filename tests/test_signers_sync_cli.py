@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import gwforge
 import gwgpg
 import gwkeyforge as kf
 import pytest
@@ -17,12 +16,6 @@ from gwsite import Site
 from pytest_httpserver import HTTPServer
 
 TOKEN = "gw-test-token-0d27"  # a throwaway value for tests only
-
-
-@pytest.fixture(scope="module")
-def servers() -> Iterator[tuple[HTTPServer, HTTPServer, HTTPServer]]:
-    with gwforge.serve() as github, gwforge.serve() as gitea, gwforge.serve() as web:
-        yield github, gitea, web
 
 
 @pytest.fixture
@@ -36,11 +29,6 @@ def site(
     made = Site.make(tmp_path, *servers)
     yield made
     assert made.problems() == []
-
-
-@pytest.fixture(scope="module")
-def keys() -> kf.KeySet:
-    return kf.keyset()
 
 
 def imported(site: Site, forge: str, login: str, *extra: str) -> None:
