@@ -186,3 +186,15 @@ def test_audit_records_that_cannot_be_copied_are_a_warning(
     done = server.add_mallory()
     assert done.warning == "the edit's audit records were not written: gone"
     assert server_refs(server.repo)[MAIN] == done.commit
+
+
+def test_a_push_that_hangs_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = Server(tmp_path, needed=1)
+    hook = server.repo / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nsleep 5\n")  # a hook that never answers in time
+    monkeypatch.setattr(edits, "PUSH_SECONDS", 0.5)
+    with pytest.raises(SignerEditError, match=r"\ngit push took longer than 0.5 s$"):
+        server.add_mallory()
+    assert server_refs(server.repo)[MAIN] == server.seed

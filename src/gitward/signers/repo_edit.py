@@ -102,13 +102,16 @@ def _git(git_dir: Path, *args: str, env: dict[str, str] | None = None) -> str:
 def _run(
     git_dir: Path, args: list[str], env: dict[str, str] | None = None, *, timeout: float = 30.0
 ) -> subprocess.CompletedProcess[bytes]:
-    proc = subprocess.run(
-        ["git", *args],
-        env={**gitread.environment(git_dir), **(env or {})},
-        capture_output=True,
-        timeout=timeout,
-        check=False,
-    )
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            env={**gitread.environment(git_dir), **(env or {})},
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:  # a hook or a signing agent that hangs: one line
+        raise SignerEditError(f"git {args[0]} took longer than {timeout:g} s") from None
     if proc.returncode != 0:
         text = proc.stderr.decode("utf-8", "replace").strip() or "no message"
         raise SignerEditError(f"git {args[0]} failed: {text[-2000:]}")
