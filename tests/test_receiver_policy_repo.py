@@ -4,6 +4,7 @@ the policy commit with each verdict (and refuses to judge after a step back)."""
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 
 import gwdaemon
@@ -50,6 +51,10 @@ def test_the_worker_judges_with_the_policy_commit(tmp_path: Path) -> None:
         result = judge(JobRecord("job-1", job, "running"))
         assert result["state"] == "success", result
         assert result["policy_commit"] == commit
+        # ...and so does its line in the audit chain.
+        lines = (etc / "audit.jsonl").read_text().splitlines()
+        verdict = json.loads(lines[-1])
+        assert (verdict["event"], verdict["policy_commit"]) == ("receiver.verdict", commit)
         # A step back of the policy repository: the job is an error, not a verdict.
         older = gwrepo.commit(policy, "unrelated")
         gwrepo.set_ref(policy, "refs/heads/main", older)
